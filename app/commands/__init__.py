@@ -1,0 +1,1 @@
+"""One module per ``semioscope`` subcommand (see ``app/cli.py`` for the contract)."""

@@ -1,0 +1,1 @@
+"""Everything in Semioscope that is not GUI. Never imports Qt; runs headless on a server."""

@@ -1,0 +1,120 @@
+"""Typed configuration in one place. Every default from DESIGN.md lives here.
+
+Each block is a dataclass that round-trips through plain dicts (``to_dict``/``from_dict``) so
+it can be stored in run folders, result files and ``resources/default_config.toml``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class _DictMixin:
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_dict(cls: type[T], data: dict[str, Any] | None) -> T:
+        """Build from a dict, ignoring unknown keys (forward compatibility) and keeping defaults."""
+        data = data or {}
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})  # type: ignore[call-arg]
+
+    def replace(self: T, **changes: Any) -> T:
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
+@dataclass(frozen=True)
+class SegmentConfig(_DictMixin):
+    """Windowing and labelling rules (paper section 4.1)."""
+
+    window_s: float = 5.0  # window length
+    fps: float = 6.0  # sampling rate by time; 5 s x 6 fps = 30 frames
+    ictal_span_s: float = 40.0  # ictal windows start within this span after clinical onset
+    train_stride_s: float = 5.0  # stride for training segments
+    review_stride_s: float = 1.0  # stride for review / event-level scoring
+    soft_labels: bool = False  # VSViG-style soft label between EEG and clinical onset
+    soft_label_rate: float = 5.0  # steepness of the exponential rise (dimensionless)
+
+    @property
+    def frames_per_window(self) -> int:
+        return int(round(self.window_s * self.fps))
+
+
+@dataclass(frozen=True)
+class PoseConfig(_DictMixin):
+    """Pose estimation and track cleaning."""
+
+    backend: str = "mediapipe"  # mediapipe | file
+    model_complexity: int = 1  # MediaPipe Pose model (0, 1, 2)
+    min_confidence: float = 0.3  # below this a joint is missing
+    max_gap_s: float = 0.5  # gaps up to this long are interpolated, longer stay missing
+    smoothing: bool = False  # optional smoothing that keeps 2-5 Hz motion
+    smoothing_cutoff_hz: float = 8.0  # low-pass cutoff of that smoothing
+
+
+@dataclass(frozen=True)
+class ClipConfig(_DictMixin):
+    """Joint-centred crops."""
+
+    crop_px_at_1080: int = 128  # crop side at 1080p, scaled with frame height
+    input_size: int = 32  # encoder input side S (preset-dependent)
+    gaussian_weighting: bool = False  # VSViG-style Gaussian weighting of the crop
+    gaussian_sigma: float = 0.35  # sigma as a fraction of the crop side
+
+    def crop_side(self, frame_height: int) -> int:
+        return max(8, int(round(self.crop_px_at_1080 * frame_height / 1080.0)))
+
+
+@dataclass(frozen=True)
+class EventConfig(_DictMixin):
+    """Turning a probability trace into events."""
+
+    threshold: float = 0.5
+    hysteresis: float = 0.1  # an event ends when p falls below threshold - hysteresis
+    min_duration_s: float = 3.0
+    merge_gap_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class SplitConfig(_DictMixin):
+    """Subject-wise split."""
+
+    n_test_subjects: int = 5
+    val_fraction: float = 0.2  # fraction of training subjects held for validation
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SemioscopeConfig(_DictMixin):
+    segments: SegmentConfig = field(default_factory=SegmentConfig)
+    pose: PoseConfig = field(default_factory=PoseConfig)
+    clips: ClipConfig = field(default_factory=ClipConfig)
+    events: EventConfig = field(default_factory=EventConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "SemioscopeConfig":
+        data = data or {}
+        return cls(
+            segments=SegmentConfig.from_dict(data.get("segments")),
+            pose=PoseConfig.from_dict(data.get("pose")),
+            clips=ClipConfig.from_dict(data.get("clips")),
+            events=EventConfig.from_dict(data.get("events")),
+            split=SplitConfig.from_dict(data.get("split")),
+        )
+
+
+def load_default_config() -> SemioscopeConfig:
+    """The packaged defaults (``resources/default_config.toml``)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    from importlib import resources
+
+    text = resources.files("resources").joinpath("default_config.toml").read_text("utf-8")
+    return SemioscopeConfig.from_dict(tomllib.loads(text))

@@ -1,0 +1,1 @@
+"""Reusable Qt widgets that draw plain data (numpy arrays, small dataclasses). Never import torch."""
