@@ -1,0 +1,51 @@
+"""Device choice: CUDA with bf16 autocast where available, otherwise CPU threads. Nothing assumes a GPU."""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    name: str  # "cuda", "cuda:1", "cpu"
+    autocast_dtype: Optional[str]  # "bfloat16" on CUDA, None on CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.name.startswith("cuda")
+
+    def torch_device(self):
+        import torch
+
+        return torch.device(self.name)
+
+    def autocast(self):
+        """Context manager: bf16 autocast on CUDA, a no-op on CPU."""
+        import torch
+
+        if self.is_cuda and self.autocast_dtype:
+            return torch.autocast("cuda", dtype=getattr(torch, self.autocast_dtype))
+        return contextlib.nullcontext()
+
+
+def choose_device(requested: Optional[str] = "auto") -> DeviceChoice:
+    """``auto`` picks CUDA when present; ``cpu``/``cuda``/``cuda:N`` force a device.
+
+    Raises ``SemioscopeError`` when CUDA is requested but absent.
+    """
+    import torch
+
+    from .errors import SemioscopeError
+
+    req = (requested or "auto").lower()
+    if req == "auto":
+        req = "cuda" if torch.cuda.is_available() else "cpu"
+    if req.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise SemioscopeError(f"--device {requested}: CUDA is not available on this machine (use --device cpu)")
+        bf16 = torch.cuda.is_bf16_supported()
+        return DeviceChoice(req, "bfloat16" if bf16 else "float16")
+    if req != "cpu":
+        raise SemioscopeError(f"unknown device {requested!r} (use auto, cpu, cuda or cuda:N)")
+    return DeviceChoice("cpu", None)
