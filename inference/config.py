@@ -38,6 +38,10 @@ class SegmentConfig(_DictMixin):
     review_stride_s: float = 1.0  # stride for review / event-level scoring
     soft_labels: bool = False  # VSViG-style soft label between EEG and clinical onset
     soft_label_rate: float = 5.0  # steepness of the exponential rise (dimensionless)
+    # Between seizures: a window is interictal only if it starts this long after the previous
+    # seizure's end (post-ictal phase excluded). inf = only windows before the first seizure.
+    postictal_guard_s: float = 600.0
+    assumed_seizure_s: float = 120.0  # seizure length assumed when a manifest gives no end_s
 
     @property
     def frames_per_window(self) -> int:
