@@ -1,0 +1,111 @@
+"""``semioscope pose``: the cleaned 14-joint track of one or more videos (cached per video)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+NAME = "pose"
+HELP = "estimate the 14-joint keypoint track of videos (MediaPipe or a keypoint file), cached"
+ORDER = 30
+DESCRIPTION = """\
+Estimate the patient's 14-joint track (head, neck, shoulders, elbows, wrists, hips, knees,
+ankles) at 6 samples per second, clean it (unsure joints dropped, gaps <= 0.5 s interpolated)
+and cache it per video, so the next run over the same file is instant.
+
+Backends: 'mediapipe' (default; offline, in video mode with tracking) or 'file' (keypoints you
+bring with --keypoints: an OpenPose --write_json folder, COCO-18 or BODY-25, or a Semioscope
+.npz track; without --keypoints the synthetic sidecar <video stem>.keypoints.npz is used).
+
+examples:
+  semioscope pose demo/videos/rec01.mp4 --out rec01.track.npz
+  semioscope pose rec01.mp4 --backend file --keypoints openpose_json/rec01/
+  semioscope pose a.mp4 b.mp4 --out tracks/          # several videos: --out is a folder
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("videos", nargs="+", metavar="VIDEO", help="video file(s)")
+    p.add_argument("--backend", default=None, help="pose backend: mediapipe (default) or file")
+    p.add_argument("--keypoints", metavar="PATH", help="keypoint file or OpenPose JSON folder (implies --backend file)")
+    p.add_argument("--out", metavar="PATH", help="write the track here (.npz); a folder when several videos")
+    p.add_argument("--fps", type=float, default=None, help="sampling rate (default 6)")
+    p.add_argument("--cache-dir", metavar="DIR", help="pose cache folder (default ~/.cache/semioscope/pose "
+                                                      "or $SEMIOSCOPE_CACHE_DIR/pose)")
+    p.add_argument("--no-cache", action="store_true", help="always run the pose model; do not read or write the cache")
+    p.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe model (default 1)")
+    p.add_argument("--min-confidence", type=float, help="joints below this confidence are missing (default 0.3)")
+    p.add_argument("--smooth", action="store_true", help="zero-phase low-pass smoothing (only above 2x the cutoff rate)")
+
+
+def pose_config_from_args(args: argparse.Namespace):
+    """The ``PoseConfig`` named by the packaged defaults and the command-line options."""
+    from inference.config import PoseConfig, load_default_config
+
+    try:
+        cfg = load_default_config().pose
+    except Exception:  # a broken packaged config must not stop pose; fall back to code defaults
+        cfg = PoseConfig()
+    backend = args.backend or ("file" if getattr(args, "keypoints", None) else cfg.backend)
+    changes = {"backend": backend}
+    if getattr(args, "model_complexity", None) is not None:
+        changes["model_complexity"] = args.model_complexity
+    if getattr(args, "min_confidence", None) is not None:
+        changes["min_confidence"] = args.min_confidence
+    if getattr(args, "smooth", False):
+        changes["smoothing"] = True
+    return cfg.replace(**changes)
+
+
+def describe_track(track) -> str:
+    """One line: frames, joints found, and per-joint presence."""
+    import numpy as np
+
+    from inference.joints import JOINT_NAMES
+
+    n = len(track)
+    valid = track.valid()
+    per_joint = valid.mean(axis=0) if n else np.zeros(len(JOINT_NAMES))
+    frames_any = int(valid.any(axis=1).sum())
+    joints_mostly = int((per_joint >= 0.5).sum())
+    worst = ", ".join(f"{JOINT_NAMES[j]} {per_joint[j]:.0%}" for j in np.argsort(per_joint)[:3])
+    return (f"{n} frames, person found in {frames_any} ({frames_any / max(n, 1):.0%}); "
+            f"{joints_mostly}/14 joints present in >= 50% of frames; least present: {worst}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from inference.errors import Cancelled, SemioscopeError
+    from inference.pose import estimate_track
+    from inference.pose_cache import cached_track
+    from inference.progress import cli_progress
+
+    cfg = pose_config_from_args(args)
+    fps = args.fps or 6.0
+    out = Path(args.out) if args.out else None
+    many = len(args.videos) > 1
+    failures: list[str] = []
+    for video in args.videos:
+        video = Path(video)
+        try:
+            with cli_progress(f"pose {video.name}", unit="frame") as progress:
+                if args.no_cache:
+                    track = estimate_track(video, cfg, fps=fps, progress=progress, keypoints_path=args.keypoints)
+                else:
+                    track = cached_track(video, cfg, cache_dir=args.cache_dir, fps=fps, progress=progress,
+                                         keypoints_path=args.keypoints)
+            cached = " (from cache)" if track.meta.get("from_cache") else ""
+            print(f"{video}: {describe_track(track)}{cached}")
+            if out is not None:
+                target = (out / f"{video.stem}.track.npz") if (many or out.is_dir()) else out
+                track.save(target)
+                print(f"  wrote {target}")
+        except Cancelled:
+            raise
+        except SemioscopeError as exc:
+            print(f"semioscope pose: error: {exc}", file=sys.stderr)
+            failures.append(str(video))
+    if failures:
+        print(f"semioscope pose: {len(failures)} of {len(args.videos)} video(s) failed: {', '.join(failures)}",
+              file=sys.stderr)
+        return 1
+    return 0

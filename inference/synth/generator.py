@@ -1,0 +1,381 @@
+"""Synthetic EMU recordings: videos, ground-truth keypoints, annotations and a manifest.
+
+Layout written by :func:`generate_dataset`::
+
+    OUT/manifest.csv, OUT/manifest.json
+    OUT/sub01/sub01_r1.mp4                 the video (faststart MP4)
+    OUT/sub01/sub01_r1.keypoints.npz       KeypointTrack, one sample per frame, source "synthetic-gt"
+    OUT/sub01/sub01_r1.annotations.json    onsets, type, prodrome, night mode, staff passes, actions
+
+Every random choice comes from seeds derived from ``(seed, subject, recording)``, so a seed
+fixes all sidecars and the manifest, whatever the number of workers. Frames are drawn and
+encoded one at a time (flat memory for hour-long recordings).
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from ..atomic import atomic_write_json
+from ..errors import Cancelled
+from ..keypoints import KeypointTrack
+from ..manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure, save_manifest
+from ..progress import CancelToken, ProgressFn, check_cancel
+from .appearance import sample_look
+from .behaviour import plan_recording, pose_at, sample_traits
+from .body import Camera, forward
+from .render import VIEW_EXTENT, NightLook, PatientPainter, blur_face, make_background
+
+GENERATOR_VERSION = 1
+ANNOTATION_FORMAT = "semioscope.synth-annotations"
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """What a synthetic dataset looks like. Durations in seconds; ``size`` is (width, height)."""
+
+    size: tuple[int, int] = (640, 480)
+    fps: float = 30.0
+    recordings_per_subject: tuple[int, int] = (1, 3)  # inclusive range
+    duration_s: tuple[float, float] = (150.0, 300.0)  # per recording, inclusive range
+    seizure_probability: float = 0.8  # for recordings after a subject's first (which always has one)
+    night_fraction: float = 0.3  # share of subjects filmed in infrared night mode
+    staff_probability: float = 0.5  # chance a recording has staff walking through
+    prodrome: bool = False  # subtle pre-ictal behaviour before clinical onset (forecasting)
+    codec: str = "mpeg4"  # or "libx264"
+    face_blur: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+
+
+def _rng(*keys: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([int(k) & 0xFFFFFFFF for k in keys]))
+
+
+def _derive(*keys: int) -> int:
+    return int(np.random.SeedSequence([int(k) & 0xFFFFFFFF for k in keys]).generate_state(1)[0])
+
+
+def subject_seizure_type(index: int) -> str:
+    """Seizure type of the ``index``-th subject (0-based): alternates focal, fbtc, ..."""
+    return FOCAL if index % 2 == 0 else FBTC
+
+
+def _r3(x: float) -> float:
+    return round(float(x), 3)
+
+
+class RecordingScene:
+    """Everything needed to draw one recording: look, camera, behaviour plan, static background.
+
+    ``frame(k)`` draws frame ``k`` and returns ``(rgb [H, W, 3] uint8, xy [14, 2] pixels,
+    visible [14] bool)``; frames can be drawn in any order (each is a pure function of time).
+    """
+
+    def __init__(self, seed: int, config: SynthConfig = SynthConfig(), seizure_type: str = FOCAL,
+                 duration_s: Optional[float] = None, eeg_onset_s: Optional[float] = None,
+                 subject_seed: Optional[int] = None, night: Optional[bool] = None):
+        if seizure_type not in (FOCAL, FBTC, NO_SEIZURE):
+            raise ValueError(f"seizure_type must be focal, fbtc or none, got {seizure_type!r}")
+        self.seed = int(seed)
+        self.config = config
+        self.seizure_type = seizure_type
+        self.subject_seed = int(seed if subject_seed is None else subject_seed)
+        if night is None:
+            night = bool(_rng(self.subject_seed, 3).random() < config.night_fraction)
+        self.look = look = sample_look(_rng(self.subject_seed, 1), night)
+        self.traits = sample_traits(_rng(self.subject_seed, 2))
+        rng = _rng(seed, 7)
+        if duration_s is None:
+            duration_s = float(rng.uniform(*config.duration_s))
+        self.fps = fps = float(config.fps)
+        self.n_frames = max(1, int(round(duration_s * fps)))
+        self.duration_s = self.n_frames / fps
+        self.size = w, h = int(config.size[0]), int(config.size[1])
+        # The same room for every recording of a subject, with a slightly moved camera.
+        self.camera = cam = Camera.fit(
+            (w, h), look.cam_angle + float(rng.normal(0, 0.03)), look.cam_tilt,
+            look.cam_zoom * float(rng.uniform(0.97, 1.0)),
+            (look.cam_offset[0] + float(rng.normal(0, 0.05)), look.cam_offset[1] + float(rng.normal(0, 0.05))),
+            VIEW_EXTENT)
+        self.plan = plan_recording(_rng(seed, 8), self.duration_s, self.traits, seizure_type, eeg_onset_s,
+                                   prodrome=config.prodrome, staff_probability=config.staff_probability)
+        self.background = make_background(look, cam, (w, h), _rng(self.subject_seed, 4))
+        self.painter = PatientPainter(look, cam, (w, h))
+        self.night_look = NightLook((w, h), look.noise_sigma, _rng(seed, 9)) if look.night else None
+        self._noise_seed = _derive(seed, 10)
+        self._mask = np.zeros((h, w), np.uint8)
+
+    def frame(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        w, h = self.size
+        t = k / self.fps
+        p = pose_at(self.plan, t)
+        J = self.camera.to_px(forward(p, self.look.body))
+        img = self.background.copy()
+        self.painter.draw_patient(img, J, p)
+        if self.config.face_blur:
+            blur_face(img, J[0], self.painter.head_r)
+        vis = (J[:, 0] >= 0) & (J[:, 0] <= w - 1) & (J[:, 1] >= 0) & (J[:, 1] <= h - 1)
+        for s in self.plan.staff:
+            pos = s.position(t)
+            if pos is None:
+                continue
+            self._mask[:] = 0
+            self.painter.draw_staff(img, self._mask, pos[0], pos[1], pos[2], s.direction)
+            ji = np.clip(np.round(J).astype(int), [0, 0], [w - 1, h - 1])
+            vis &= self._mask[ji[:, 1], ji[:, 0]] == 0
+            break
+        if self.night_look is not None:
+            # Noise frame chosen per frame from a seed, so any frame can be drawn on its own.
+            img = self.night_look.apply(img, (k * 2654435761 + self._noise_seed) % 1000003)
+        return img, J, vis
+
+
+class _ThreadedSink:
+    """Feeds frames to a VideoWriter from a background thread; re-raises its errors."""
+
+    def __init__(self, writer, depth: int = 6):
+        import queue
+        import threading
+
+        self._q: "queue.Queue" = queue.Queue(maxsize=depth)
+        self._error: Optional[BaseException] = None
+        self._writer = writer
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            frame = self._q.get()
+            if frame is None:
+                return
+            if self._error is None:
+                try:
+                    self._writer.write(frame)
+                except BaseException as exc:  # surfaced in put()/close()
+                    self._error = exc
+
+    def put(self, frame: np.ndarray) -> None:
+        if self._error is not None:
+            raise self._error
+        self._q.put(frame)
+
+    def close(self) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+def generate_recording(path: str | Path, subject_id: str, recording_id: str, seed: int,
+                       config: SynthConfig = SynthConfig(), seizure_type: str = FOCAL,
+                       duration_s: Optional[float] = None, eeg_onset_s: Optional[float] = None,
+                       subject_seed: Optional[int] = None, night: Optional[bool] = None,
+                       progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
+                       threads: int = 1) -> Recording:
+    """Render one recording to ``path`` (``.mp4``) with its keypoint and annotation sidecars.
+
+    ``subject_seed`` fixes the subject's look and habits (default: ``seed``); ``seed`` fixes
+    what happens in this recording. ``night`` overrides the subject's night mode;
+    ``eeg_onset_s`` places the seizure (default: drawn, with >= 35% of the recording before it).
+    ``threads`` > 1 draws and encodes in parallel (for one long recording).
+    Returns the manifest :class:`Recording` (absolute video path, ``duration_s`` set).
+    """
+    from ..video_writer import VideoWriter
+
+    path = Path(path)
+    scene = RecordingScene(seed, config, seizure_type, duration_s, eeg_onset_s, subject_seed, night)
+    plan, look = scene.plan, scene.look
+    n_frames, fps, duration_s = scene.n_frames, scene.fps, scene.duration_s
+    w, h = scene.size
+    times = np.arange(n_frames, dtype=np.float64) / fps
+    xy = np.zeros((n_frames, 14, 2), np.float32)
+    conf = np.ones((n_frames, 14), np.float32)
+    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
+    report_every = max(1, int(fps * 2))
+    try:
+        with VideoWriter(tmp, fps=fps, size=(w, h), codec=config.codec, threads=max(1, threads)) as writer:
+            # threads > 1: encode on a second thread while the next frame is drawn (both release
+            # the GIL); a small bounded queue keeps memory flat.
+            sink = _ThreadedSink(writer) if threads > 1 else None
+            try:
+                for k in range(n_frames):
+                    frame, J, vis = scene.frame(k)
+                    if sink is not None:
+                        sink.put(frame)
+                    else:
+                        writer.write(frame)
+                    xy[k] = J
+                    conf[k] = vis
+                    if k % report_every == 0:
+                        check_cancel(cancel)
+                        if progress is not None:
+                            progress(round(k / fps, 1), round(duration_s, 1), recording_id)
+            finally:
+                if sink is not None:
+                    sink.close()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if progress is not None:
+        progress(round(duration_s, 1), round(duration_s, 1), recording_id)
+
+    seizures: tuple[Seizure, ...] = ()
+    if plan.seizure is not None:
+        sz = plan.seizure
+        seizures = (Seizure(_r3(sz.eeg_onset_s), _r3(sz.clinical_onset_s), _r3(sz.end_s)),)
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    kp_path = path.with_name(stem + ".keypoints.npz")
+    KeypointTrack(times, xy, conf, (w, h), source="synthetic-gt",
+                  meta={"recording_id": recording_id, "subject_id": subject_id, "generator_version": GENERATOR_VERSION}
+                  ).save(kp_path)
+    annotations = {
+        "format": ANNOTATION_FORMAT,
+        "version": GENERATOR_VERSION,
+        "subject_id": subject_id,
+        "recording_id": recording_id,
+        "video": path.name,
+        "keypoints": kp_path.name,
+        "seizure_type": seizure_type if seizures else NO_SEIZURE,
+        "duration_s": _r3(duration_s),
+        "fps": fps,
+        "frame_size": [w, h],
+        "frames": n_frames,
+        "seizures": [s.to_dict() for s in seizures],
+        "seizure_details": [plan.seizure.to_dict()] if plan.seizure else [],
+        "prodrome": plan.prodrome.to_dict() if plan.prodrome else None,
+        "night_mode": look.night,
+        "face_blur": config.face_blur,
+        "staff_passes": [{"start_s": _r3(s.start_s), "end_s": _r3(s.end_s)} for s in plan.staff],
+        "actions": [{"kind": a.kind, "side": "right" if a.side == "r" else "left",
+                     "start_s": _r3(a.start_s), "end_s": _r3(a.end_s)} for a in plan.actions],
+        "subject": {"look": look.summary(), "prodrome_kind": scene.traits.prodrome_kind,
+                    "focal_side": scene.traits.focal_side, "focal_focus": scene.traits.focal_focus},
+        "camera": {"pixels_per_metre": round(scene.camera.ppm, 3)},
+        "seed": int(seed),
+        "subject_seed": scene.subject_seed,
+        "config": config.to_dict(),
+    }
+    atomic_write_json(path.with_name(stem + ".annotations.json"), annotations)
+    return Recording(recording_id, subject_id, path.resolve(), seizure_type if seizures else NO_SEIZURE,
+                     seizures, duration_s=_r3(duration_s))
+
+
+# -- datasets ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Task:
+    path: str
+    subject_id: str
+    recording_id: str
+    seed: int
+    subject_seed: int
+    seizure_type: str
+    duration_s: float
+    config: SynthConfig
+
+
+def plan_dataset(out_dir: str | Path, n_subjects: int, seed: int, config: SynthConfig = SynthConfig()) -> list[_Task]:
+    """Which recordings a dataset holds (ids, seeds, types, durations), without rendering."""
+    out = Path(out_dir)
+    tasks = []
+    lo, hi = config.recordings_per_subject
+    for i in range(n_subjects):
+        sid = f"sub{i + 1:02d}"
+        rng = _rng(seed, i, 100)
+        n_rec = int(rng.integers(max(1, lo), max(lo, hi) + 1))
+        stype = subject_seizure_type(i)
+        for j in range(n_rec):
+            has = config.seizure_probability > 0 and (j == 0 or rng.random() < config.seizure_probability)
+            dur = float(rng.uniform(*config.duration_s))
+            rid = f"{sid}_r{j + 1}"
+            tasks.append(_Task(str(out / sid / f"{rid}.mp4"), sid, rid, _derive(seed, i, j, 200),
+                               _derive(seed, i, 300), stype if has else NO_SEIZURE, dur, config))
+    return tasks
+
+
+_QUEUE = None
+
+
+def _init_worker(queue) -> None:
+    global _QUEUE
+    _QUEUE = queue
+
+
+def _run_task(index: int, task: _Task) -> Recording:
+    def report(done: float, total: float, message: str = "") -> None:
+        if _QUEUE is not None:
+            _QUEUE.put((index, done))
+
+    return generate_recording(task.path, task.subject_id, task.recording_id, task.seed, task.config,
+                              task.seizure_type, task.duration_s, subject_seed=task.subject_seed, progress=report)
+
+
+def generate_dataset(out_dir: str | Path, n_subjects: int, seed: int = 0, config: SynthConfig = SynthConfig(),
+                     progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
+                     workers: int = 2) -> Manifest:
+    """Render ``n_subjects`` subjects (1-3 recordings each) into ``out_dir`` and write the manifest.
+
+    Progress is reported in seconds of video rendered. Output does not depend on ``workers``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tasks = plan_dataset(out, n_subjects, seed, config)
+    total = sum(round(t.duration_s * t.config.fps) / t.config.fps for t in tasks)
+    done: dict[int, float] = {}
+    results: dict[int, Recording] = {}
+
+    def report(message: str = "") -> None:
+        if progress is not None:
+            progress(round(min(total, sum(done.values())), 1), round(total, 1), message)
+
+    if workers <= 1 or len(tasks) <= 1:
+        for i, task in enumerate(tasks):
+            def one(d: float, _t: float, msg: str = "", i=i) -> None:
+                done[i] = d
+                report(msg)
+
+            results[i] = generate_recording(task.path, task.subject_id, task.recording_id, task.seed, task.config,
+                                            task.seizure_type, task.duration_s, subject_seed=task.subject_seed,
+                                            progress=one, cancel=cancel, threads=min(2, max(1, workers)))
+    else:
+        ctx = mp.get_context("spawn")  # safe from threaded callers (GUI workers, torch)
+        queue = ctx.Queue()
+        order = sorted(range(len(tasks)), key=lambda i: -tasks[i].duration_s)  # longest first
+        pool = ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(queue,))
+        try:
+            pending = {i: pool.apply_async(_run_task, (i, tasks[i])) for i in order}
+            while pending:
+                if cancel is not None and cancel.cancelled:
+                    pool.terminate()
+                    raise Cancelled()
+                while not queue.empty():
+                    i, d = queue.get_nowait()
+                    done[i] = d
+                for i in [i for i, a in pending.items() if a.ready()]:
+                    results[i] = pending.pop(i).get()
+                    done[i] = results[i].duration_s or 0.0
+                    report(tasks[i].recording_id)
+                report()
+                time.sleep(0.2)
+            pool.close()
+        finally:
+            pool.terminate()
+            pool.join()
+        for tmp in out.glob("*/.*.partial.mp4"):  # leftovers of a cancelled run
+            tmp.unlink(missing_ok=True)
+    manifest = Manifest([results[i] for i in range(len(tasks))])
+    save_manifest(manifest, out / "manifest.json")
+    save_manifest(manifest, out / "manifest.csv")
+    return manifest
+
+
