@@ -1,0 +1,218 @@
+"""The flagged-events table: start, duration, peak probability, review status and kind."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Optional, Sequence
+
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel,
+                               QTableView, QVBoxLayout, QWidget)
+
+from .display_data import FORECAST_ALARM, STATUS_COLORS, UNREVIEWED, EventRow
+from .timefmt import format_time
+
+COLUMNS = ("#", "Start", "Duration", "Peak", "Status", "Kind")
+COL_INDEX, COL_START, COL_DURATION, COL_PEAK, COL_STATUS, COL_KIND = range(len(COLUMNS))
+SORT_ROLE = Qt.UserRole + 1
+
+
+def kind_text(row: EventRow) -> str:
+    if row.kind == FORECAST_ALARM and row.lead_time_s is not None:
+        return f"{row.kind} (lead {row.lead_time_s:.1f} s)"
+    return row.kind
+
+
+class EventTableModel(QAbstractTableModel):
+    """Rows of :class:`EventRow`. ``setEvents(rows)``, ``setStatus(row, status)``, ``eventRow(row)``."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[EventRow] = []
+
+    def setEvents(self, rows: Sequence[EventRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def events(self) -> list[EventRow]:
+        return list(self._rows)
+
+    def eventRow(self, row: int) -> EventRow:
+        return self._rows[row]
+
+    def setStatus(self, row: int, status: str) -> None:
+        self._rows[row] = replace(self._rows[row], status=status)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        r, c = self._rows[index.row()], index.column()
+        if role == Qt.DisplayRole:
+            return (str(index.row() + 1), format_time(r.start_s), f"{r.duration_s:.1f} s",
+                    f"{r.peak_prob:.2f}", r.status, kind_text(r))[c]
+        if role == SORT_ROLE:
+            return (index.row(), r.start_s, r.duration_s, r.peak_prob, r.status, r.kind)[c]
+        if role == Qt.ForegroundRole and c == COL_STATUS:
+            return QColor(STATUS_COLORS.get(r.status, "#cccccc"))
+        if role == Qt.TextAlignmentRole:
+            return int(Qt.AlignRight | Qt.AlignVCenter) if c in (COL_INDEX, COL_DURATION, COL_PEAK) else int(Qt.AlignLeft | Qt.AlignVCenter)
+        if role == Qt.ToolTipRole:
+            return f"{format_time(r.start_s)} – {format_time(r.end_s)}, peak {r.peak_prob:.3f}"
+        return None
+
+
+class _UnreviewedFilter(QSortFilterProxyModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.only_unreviewed = False
+        self.setSortRole(SORT_ROLE)
+
+    def setOnlyUnreviewed(self, on: bool) -> None:
+        self.refilter(lambda: setattr(self, "only_unreviewed", bool(on)))
+
+    def refilter(self, change=lambda: None) -> None:
+        # Qt >= 6.9 wants begin/endFilterChange around the change; older Qt has invalidateFilter.
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row, source_parent):
+        if not self.only_unreviewed:
+            return True
+        return self.sourceModel().eventRow(source_row).status == UNREVIEWED
+
+
+class EventList(QWidget):
+    """Table of flagged events with an "only unreviewed" filter.
+
+    Signal ``eventActivated(int row)`` (source row, i.e. the index into the list given to
+    ``setEvents``) on click or Enter. Methods: ``setEvents(list[EventRow])``,
+    ``setStatus(row, status)``, ``setOnlyUnreviewed(bool)``, ``selectRow(row)``, ``currentRow()``
+    (-> int | None), ``nextRow(row=None)`` / ``previousRow(row=None)`` (the neighbour among the
+    rows shown, in start-time order; None at the end), ``rowAfter(t)`` / ``rowBefore(t)`` (first
+    shown event starting after / last starting before ``t``). Parts: ``model``, ``proxy``, ``view``.
+    """
+
+    eventActivated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = EventTableModel(self)
+        self.proxy = _UnreviewedFilter(self)
+        self.proxy.setSourceModel(self.model)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        head = QHBoxLayout()
+        head.setContentsMargins(4, 2, 4, 2)
+        self.count_label = QLabel(self)
+        head.addWidget(self.count_label)
+        head.addStretch(1)
+        self.filter_check = QCheckBox("Only unreviewed", self)
+        self.filter_check.toggled.connect(self.setOnlyUnreviewed)
+        head.addWidget(self.filter_check)
+        lay.addLayout(head)
+        self.view = QTableView(self)
+        self.view.setModel(self.proxy)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(COL_START, Qt.AscendingOrder)
+        self.view.clicked.connect(self._on_clicked)
+        self.view.activated.connect(self._on_clicked)
+        lay.addWidget(self.view, 1)
+        self._update_count()
+
+    def setEvents(self, rows: Sequence[EventRow]) -> None:
+        keep = self.currentRow()
+        self.model.setEvents(rows)
+        if keep is not None and keep < len(rows):
+            self.selectRow(keep)
+        self._update_count()
+
+    def setStatus(self, row: int, status: str) -> None:
+        self.proxy.refilter(lambda: self.model.setStatus(row, status))
+        self._update_count()
+
+    def setOnlyUnreviewed(self, on: bool) -> None:
+        if self.filter_check.isChecked() != bool(on):
+            self.filter_check.setChecked(bool(on))
+            return
+        self.proxy.setOnlyUnreviewed(on)
+        self._update_count()
+
+    def visibleRows(self) -> list[int]:
+        """Source rows shown (after the filter), in start-time order."""
+        rows = [self.proxy.mapToSource(self.proxy.index(i, 0)).row() for i in range(self.proxy.rowCount())]
+        return sorted(rows, key=lambda r: (self.model.eventRow(r).start_s, r))
+
+    def selectRow(self, row: Optional[int]) -> None:
+        if row is None:
+            self.view.clearSelection()
+            return
+        idx = self.proxy.mapFromSource(self.model.index(row, 0))
+        if idx.isValid():
+            self.view.selectRow(idx.row())
+            self.view.scrollTo(idx)
+
+    def currentRow(self) -> Optional[int]:
+        sel = self.view.selectionModel().selectedRows()
+        return self.proxy.mapToSource(sel[0]).row() if sel else None
+
+    def nextRow(self, row: Optional[int] = None) -> Optional[int]:
+        rows = self.visibleRows()
+        row = self.currentRow() if row is None else row
+        if row is None:
+            return rows[0] if rows else None
+        t = self.model.eventRow(row).start_s
+        later = [r for r in rows if (self.model.eventRow(r).start_s, r) > (t, row)]
+        return later[0] if later else None
+
+    def previousRow(self, row: Optional[int] = None) -> Optional[int]:
+        rows = self.visibleRows()
+        row = self.currentRow() if row is None else row
+        if row is None:
+            return rows[-1] if rows else None
+        t = self.model.eventRow(row).start_s
+        earlier = [r for r in rows if (self.model.eventRow(r).start_s, r) < (t, row)]
+        return earlier[-1] if earlier else None
+
+    def rowAfter(self, t: float) -> Optional[int]:
+        later = [r for r in self.visibleRows() if self.model.eventRow(r).start_s > t + 1e-9]
+        return later[0] if later else None
+
+    def rowBefore(self, t: float) -> Optional[int]:
+        earlier = [r for r in self.visibleRows() if self.model.eventRow(r).start_s < t - 1e-9]
+        return earlier[-1] if earlier else None
+
+    def _on_clicked(self, proxy_index) -> None:
+        if proxy_index.isValid():
+            self.eventActivated.emit(self.proxy.mapToSource(proxy_index).row())
+
+    def _update_count(self) -> None:
+        rows = self.model.events()
+        unreviewed = sum(1 for r in rows if r.status == UNREVIEWED)
+        self.count_label.setText(f"{len(rows)} events, {unreviewed} unreviewed")

@@ -1,0 +1,418 @@
+"""The probability timeline: trace, threshold, events, seizure markers, cursor and an overview bar.
+
+pyqtgraph with ``setDownsampling(auto=True)`` and ``setClipToView(True)`` so a 24-hour trace at
+1 s stride pans smoothly; spans (events, gaps) are culled to the visible range when painted.
+Moving the cursor only moves one line; nothing is re-plotted.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from .display_data import (MARKER_COLORS, MARKER_LABELS, SEIZURE_TIME_FIELDS, STATUS_COLORS,
+                           EventRow, SeizureRow)
+from .plot_items import (BACKGROUND, FOREGROUND, LEFT_AXIS_WIDTH, CallbackViewBox,
+                         SpanItem, TimeAxisItem, setup_plot, update_transform_eagerly)
+
+PROB_COLOR = "#e8eaed"
+FORECAST_COLOR = "#26c6da"
+THRESHOLD_COLOR = "#ef5350"
+CURSOR_COLOR = "#ffd54f"
+GAP_COLOR = QColor(120, 120, 130, 60)
+Y_RANGE = (-0.02, 1.05)
+
+
+def _alpha(hex_color: str, a: int) -> QColor:
+    c = QColor(hex_color)
+    c.setAlpha(a)
+    return c
+
+
+def nan_runs(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spans ``(starts, ends)`` covering runs of NaN in ``values`` sampled at sorted ``t``.
+
+    Each span reaches half a sample step beyond the NaN samples, so it meets the drawn curve.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    bad = ~np.isfinite(np.asarray(values, dtype=np.float64))
+    if not bad.any():
+        return np.zeros(0), np.zeros(0)
+    edges = np.diff(np.concatenate([[0], bad.astype(np.int8), [0]]))
+    first, last = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    half = 0.5 * float(np.median(np.diff(t))) if len(t) > 1 else 0.5
+    return t[first] - half, t[last] + half
+
+
+def snap_to_times(t: float, times: Optional[np.ndarray]) -> float:
+    """The element of sorted ``times`` nearest to ``t`` (``t`` itself when there are none)."""
+    if times is None or not len(times):
+        return float(t)
+    i = int(np.searchsorted(times, t))
+    if i <= 0:
+        return float(times[0])
+    if i >= len(times):
+        return float(times[-1])
+    return float(times[i - 1] if t - times[i - 1] <= times[i] - t else times[i])
+
+
+class MarkerLine(pg.InfiniteLine):
+    """A draggable, labelled seizure marker (EEG onset, clinical onset or end of one seizure)."""
+
+    def __init__(self, seizure_index: int, kind: str, t: float):
+        color = MARKER_COLORS[kind]
+        super().__init__(pos=t, angle=90, movable=True, pen=pg.mkPen(color, width=2),
+                         hoverPen=pg.mkPen(color, width=4),
+                         label=f"{MARKER_LABELS[kind]} {seizure_index + 1}",
+                         labelOpts={"position": 0.92, "color": "#111316", "fill": _alpha(color, 230),
+                                    "movable": False, "anchors": [(0, 0.5), (0, 0.5)]})
+        self.seizure_index = seizure_index
+        self.kind = kind
+        self.setZValue(20)
+        self.setToolTip(f"seizure {seizure_index + 1}: {kind} (drag to move; snaps to frames)")
+
+
+class TimelineWidget(QWidget):
+    """Seizure-probability timeline with an overview bar of the whole recording.
+
+    Signals:
+      - ``seekRequested(float t)``: click in the plot or drag of the cursor (snapped to a frame).
+      - ``thresholdChanged(float)``: live while the threshold line is dragged;
+        ``thresholdChangeFinished(float)`` once on release (one undo step).
+      - ``markerMoved(int seizure_index, str field, float t)``: on release of a marker drag, ``t``
+        snapped to the nearest frame time; ``field`` is ``"eeg_onset_s"``, ``"clinical_onset_s"``
+        or ``"end_s"`` (as in ``display_data``).
+      - ``eventClicked(int row)``: a click inside an event span (after ``seekRequested``).
+      - ``xRangeChanged(float x0, float x1)``: the visible range changed.
+
+    Setters: ``setTrace(t [N], prob [N] with NaN gaps, gaps=None | (starts, ends))``,
+    ``setForecast(t [M], value [M]) / setForecastVisible(bool)``, ``setThreshold(v)``,
+    ``setEvents(list[EventRow])``, ``setActiveEvent(row | None)``, ``setSeizures(list[SeizureRow])``,
+    ``setFrameTimes(times [F])`` (for snapping), ``setCurrentTime(t)``, ``setDuration(s)``,
+    ``setXRange(x0, x1)``, ``setGapShading(bool)``, ``setLeftAxisWidth(px)``.
+    Parts: ``plot`` (main PlotItem, link other plots' X to it), ``overview`` (PlotItem),
+    ``region`` (overview LinearRegionItem), ``curve``, ``forecast_curve``, ``threshold_line``,
+    ``cursor``, ``markers`` (list[MarkerLine]), ``event_spans``/``gap_spans`` (SpanItem).
+    """
+
+    seekRequested = Signal(float)
+    thresholdChanged = Signal(float)
+    thresholdChangeFinished = Signal(float)
+    markerMoved = Signal(int, str, float)
+    eventClicked = Signal(int)
+    xRangeChanged = Signal(float, float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._frame_times: Optional[np.ndarray] = None
+        self._duration = 60.0
+        self._events: list[EventRow] = []
+        self._active_event: Optional[int] = None
+        self._syncing = False
+        self.markers: list[MarkerLine] = []
+        self._overview_markers: list[pg.InfiniteLine] = []
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        head = QHBoxLayout()
+        head.setContentsMargins(6, 2, 6, 2)
+        self.title = QLabel("Seizure probability", self)
+        self.title.setStyleSheet("QLabel { font-weight: bold; }")
+        head.addWidget(self.title)
+        head.addStretch(1)
+        self.gap_check = QCheckBox("Shade gaps", self)
+        self.gap_check.setChecked(True)
+        self.gap_check.toggled.connect(self.setGapShading)
+        head.addWidget(self.gap_check)
+        self.forecast_check = QCheckBox("Forecast", self)
+        self.forecast_check.setStyleSheet(f"QCheckBox {{ color: {FORECAST_COLOR}; }}")
+        self.forecast_check.setChecked(True)
+        self.forecast_check.setEnabled(False)
+        self.forecast_check.toggled.connect(self.setForecastVisible)
+        head.addWidget(self.forecast_check)
+        lay.addLayout(head)
+
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setBackground(BACKGROUND)
+        self.graphics.ci.layout.setContentsMargins(0, 2, 8, 2)
+        self.graphics.ci.layout.setVerticalSpacing(4)
+        lay.addWidget(self.graphics, 1)
+
+        # --- main plot ---
+        self.viewbox = CallbackViewBox(on_click=self._on_main_click)
+        self.plot: pg.PlotItem = self.graphics.addPlot(
+            row=0, col=0, viewBox=self.viewbox, axisItems={"bottom": TimeAxisItem("bottom")})
+        setup_plot(self.plot, mouse_x=True)
+        self.plot.setYRange(*Y_RANGE, padding=0)
+        # The grid as five static horizontal lines: pyqtgraph's axis grids are re-played on every
+        # pan step and cost more than the whole 24-hour trace.
+        for y in (0.2, 0.4, 0.6, 0.8, 1.0):
+            grid = pg.InfiniteLine(pos=y, angle=0, movable=False, pen=pg.mkPen(_alpha(FOREGROUND, 38)))
+            grid.setZValue(-20)
+            self.plot.addItem(grid, ignoreBounds=True)
+        self.plot.setLabel("left", "p(seizure)", color=FOREGROUND)
+        self.plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+        self.plot.setClipToView(True)
+        update_transform_eagerly(self.viewbox)
+        self.plot.setDownsampling(auto=True, mode="peak")
+
+        self.gap_spans = SpanItem(Y_RANGE)
+        self.event_spans = SpanItem(Y_RANGE)
+        self.plot.addItem(self.gap_spans, ignoreBounds=True)
+        self.plot.addItem(self.event_spans, ignoreBounds=True)
+        # Width 1: wider pens switch pyqtgraph to per-segment drawLines, ~5x slower here.
+        self.curve = self.plot.plot(pen=pg.mkPen(PROB_COLOR, width=1), connect="finite", name="probability")
+        self.curve.setZValue(5)
+        self.forecast_curve = self.plot.plot(pen=pg.mkPen(FORECAST_COLOR, width=1), connect="finite",
+                                             name="forecast")
+        self.forecast_curve.setZValue(4)
+        self.forecast_curve.setVisible(False)
+
+        self.threshold_line = pg.InfiniteLine(
+            pos=0.5, angle=0, movable=True, bounds=[0.0, 1.0],
+            pen=pg.mkPen(THRESHOLD_COLOR, width=1.5, style=Qt.DashLine), hoverPen=pg.mkPen(THRESHOLD_COLOR, width=3),
+            label="threshold {value:.2f}",
+            labelOpts={"position": 0.03, "color": THRESHOLD_COLOR, "anchors": [(0, 1), (0, 1)]})
+        self.threshold_line.setZValue(15)
+        self.threshold_line.sigDragged.connect(lambda line: self.thresholdChanged.emit(float(line.value())))
+        self.threshold_line.sigPositionChangeFinished.connect(
+            lambda line: self.thresholdChangeFinished.emit(float(line.value())))
+        self.plot.addItem(self.threshold_line, ignoreBounds=True)
+
+        self.cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen(CURSOR_COLOR, width=1.5),
+                                      hoverPen=pg.mkPen(CURSOR_COLOR, width=3))
+        self.cursor.setZValue(30)
+        self.cursor.sigDragged.connect(self._on_cursor_dragged)
+        self.plot.addItem(self.cursor, ignoreBounds=True)
+
+        # --- overview bar ---
+        self.overview_box = CallbackViewBox(on_click=self._on_overview_click)
+        # A separate view (own viewport): panning then repaints the small overview only where
+        # its region moved, instead of a second full repaint of the main plot.
+        self.overview_graphics = pg.GraphicsLayoutWidget(self)
+        self.overview_graphics.setBackground(BACKGROUND)
+        self.overview_graphics.ci.layout.setContentsMargins(0, 0, 8, 2)
+        self.overview_graphics.setFixedHeight(66)
+        lay.addWidget(self.overview_graphics)
+        self.overview: pg.PlotItem = self.overview_graphics.addPlot(
+            row=0, col=0, viewBox=self.overview_box, axisItems={"bottom": TimeAxisItem("bottom")})
+        setup_plot(self.overview, mouse_x=False)
+        self.overview.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+        self.overview.getAxis("left").setTicks([[]])
+        self.overview.setLabel("left", "overview", color=FOREGROUND)
+        self.overview.setYRange(*Y_RANGE, padding=0)
+        self.overview.setDownsampling(auto=True, mode="peak")
+        update_transform_eagerly(self.overview_box)
+        self.overview_event_spans = SpanItem(Y_RANGE)
+        self.overview.addItem(self.overview_event_spans, ignoreBounds=True)
+        self.overview_curve = self.overview.plot(pen=pg.mkPen("#9aa0a6", width=1), connect="finite")
+        self.overview_cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=pg.mkPen(CURSOR_COLOR, width=1))
+        self.overview.addItem(self.overview_cursor, ignoreBounds=True)
+        self.region = pg.LinearRegionItem(values=(0, 60), movable=True,
+                                          brush=pg.mkBrush(255, 213, 79, 40), hoverBrush=pg.mkBrush(255, 213, 79, 70),
+                                          pen=pg.mkPen(CURSOR_COLOR, width=1))
+        self.region.setZValue(40)
+        self.overview.addItem(self.region, ignoreBounds=True)
+        self.region.sigRegionChanged.connect(self._on_region_changed)
+        self.plot.sigXRangeChanged.connect(self._on_main_range_changed)
+        # Auto-downsampling is computed from the view's pixel width, which pyqtgraph only
+        # re-reads on a range change; recompute on resize too, or a grown plot stays coarse.
+        self.viewbox.sigResized.connect(lambda _vb: self.curve.viewRangeChanged())
+        self.viewbox.sigResized.connect(lambda _vb: self.forecast_curve.viewRangeChanged())
+        self.overview_box.sigResized.connect(lambda _vb: self.overview_curve.viewRangeChanged())
+        self.setDuration(60.0)
+        self.setMinimumHeight(240)
+
+    # --- data ---
+    def setTrace(self, t, prob, gaps: Optional[tuple[Sequence[float], Sequence[float]]] = None) -> None:
+        """``t``, ``prob``: ``[N]`` sorted times and probabilities (NaN = gap / not analysed yet).
+
+        ``gaps``: explicit ``(starts, ends)`` to shade; by default the runs of NaN.
+        """
+        t = np.asarray(t, dtype=np.float64)
+        p = np.asarray(prob, dtype=np.float64)
+        if t.shape != p.shape:
+            raise ValueError(f"trace times {t.shape} and values {p.shape} differ in shape")
+        self.curve.setData(t, p, connect="finite")
+        self.overview_curve.setData(t, p, connect="finite")
+        starts, ends = nan_runs(t, p) if gaps is None else (np.asarray(gaps[0], float), np.asarray(gaps[1], float))
+        self.gap_spans.setSpans(starts, ends, [GAP_COLOR] * len(starts))
+        if len(t) and t[-1] > self._duration:
+            self.setDuration(float(t[-1]))
+
+    def setForecast(self, t, value) -> None:
+        """A second trace (e.g. the forecaster's), toggled by the "Forecast" check box."""
+        t = np.asarray(t, dtype=np.float64)
+        v = np.asarray(value, dtype=np.float64)
+        self.forecast_curve.setData(t, v, connect="finite")
+        has = len(t) > 0
+        self.forecast_check.setEnabled(has)
+        self.forecast_curve.setVisible(has and self.forecast_check.isChecked())
+
+    def setForecastVisible(self, on: bool) -> None:
+        if self.forecast_check.isChecked() != bool(on):
+            self.forecast_check.setChecked(bool(on))  # re-enters via toggled
+            return
+        self.forecast_curve.setVisible(bool(on) and self.forecast_check.isEnabled())
+
+    def setGapShading(self, on: bool) -> None:
+        if self.gap_check.isChecked() != bool(on):
+            self.gap_check.setChecked(bool(on))
+            return
+        self.gap_spans.setVisible(bool(on))
+
+    def setThreshold(self, value: float) -> None:
+        self.threshold_line.setValue(float(value))
+
+    def threshold(self) -> float:
+        return float(self.threshold_line.value())
+
+    def setEvents(self, events: Sequence[EventRow]) -> None:
+        """Shaded spans coloured by review status (unreviewed / confirmed / rejected)."""
+        self._events = list(events)
+        if self._active_event is not None and self._active_event >= len(self._events):
+            self._active_event = None
+        self._paint_event_spans()
+        starts = [e.start_s for e in self._events]
+        ends = [e.end_s for e in self._events]
+        self.overview_event_spans.setSpans(starts, ends, [_alpha(STATUS_COLORS.get(e.status, "#f0a030"), 140)
+                                                          for e in self._events])
+
+    def setActiveEvent(self, row: Optional[int]) -> None:
+        """Emphasise one event (the one selected in the event list); None for none."""
+        self._active_event = row
+        self._paint_event_spans()
+
+    def _paint_event_spans(self) -> None:
+        starts = [e.start_s for e in self._events]
+        ends = [e.end_s for e in self._events]
+        colors = [_alpha(STATUS_COLORS.get(e.status, "#f0a030"), 150 if i == self._active_event else 70)
+                  for i, e in enumerate(self._events)]
+        self.event_spans.setSpans(starts, ends, colors)
+
+    def setSeizures(self, seizures: Sequence[SeizureRow]) -> None:
+        """Draggable markers for each seizure's EEG onset, clinical onset and end (where known).
+
+        When the same markers exist already (the usual case after an edit) they are only moved,
+        so this is safe to call from a ``markerMoved`` handler.
+        """
+        wanted = [(i, f, float(sz.time(f))) for i, sz in enumerate(seizures)
+                  for f in SEIZURE_TIME_FIELDS if sz.time(f) is not None]
+        if [(m.seizure_index, m.kind) for m in self.markers] == [(i, f) for i, f, _ in wanted]:
+            for m, o, (_, _, t) in zip(self.markers, self._overview_markers, wanted):
+                m.setValue(t)
+                o.setValue(t)
+            return
+        for m in self.markers:
+            self.plot.removeItem(m)
+        for m in self._overview_markers:
+            self.overview.removeItem(m)
+        self.markers, self._overview_markers = [], []
+        for i, field, t in wanted:
+            m = MarkerLine(i, field, t)
+            m.sigPositionChangeFinished.connect(self._on_marker_released)
+            self.plot.addItem(m, ignoreBounds=True)
+            self.markers.append(m)
+            o = pg.InfiniteLine(pos=t, angle=90, movable=False, pen=pg.mkPen(MARKER_COLORS[field], width=1))
+            self.overview.addItem(o, ignoreBounds=True)
+            self._overview_markers.append(o)
+
+    def marker(self, seizure_index: int, field: str) -> Optional[MarkerLine]:
+        for m in self.markers:
+            if m.seizure_index == seizure_index and m.kind == field:
+                return m
+        return None
+
+    def setFrameTimes(self, times) -> None:
+        """Presentation times of the video's frames ``[F]`` (sorted); markers and cursor snap to them."""
+        self._frame_times = None if times is None else np.asarray(times, dtype=np.float64)
+
+    def snap(self, t: float) -> float:
+        return snap_to_times(t, self._frame_times)
+
+    def setCurrentTime(self, t: float) -> None:
+        """Move the cursor (cheap: no re-plot). Does not emit ``seekRequested``."""
+        self.cursor.setValue(float(t))
+        self.overview_cursor.setValue(float(t))
+
+    def currentTime(self) -> float:
+        return float(self.cursor.value())
+
+    def setDuration(self, seconds: float) -> None:
+        """Length of the recording: the overview's range and the main plot's pan limits."""
+        self._duration = max(float(seconds), 1e-3)
+        pad = 0.01 * self._duration
+        self.overview.setXRange(0, self._duration, padding=0)
+        self.plot.setLimits(xMin=-pad, xMax=self._duration + pad, minXRange=0.5,
+                            yMin=Y_RANGE[0], yMax=Y_RANGE[1])
+        self.region.setBounds((-pad, self._duration + pad))
+
+    def duration(self) -> float:
+        return self._duration
+
+    def setXRange(self, x0: float, x1: float) -> None:
+        self.plot.setXRange(float(x0), float(x1), padding=0)
+
+    def xRange(self) -> tuple[float, float]:
+        a, b = self.plot.viewRange()[0]
+        return float(a), float(b)
+
+    def centerOn(self, t: float) -> None:
+        """Pan (keeping the zoom) so ``t`` is in the middle."""
+        a, b = self.xRange()
+        half = (b - a) / 2
+        self.setXRange(t - half, t + half)
+
+    def setLeftAxisWidth(self, px: int) -> None:
+        self.plot.getAxis("left").setWidth(px)
+        self.overview.getAxis("left").setWidth(px)
+
+    # --- interaction ---
+    def _on_main_click(self, x: float, _y: float) -> None:
+        t = min(max(self.snap(x), 0.0), self._duration)
+        self.seekRequested.emit(t)
+        if self._events:
+            hits = self.event_spans.visible_indices(x, x)
+            if len(hits):
+                self.eventClicked.emit(int(hits[0]))
+
+    def _on_overview_click(self, x: float, _y: float) -> None:
+        self.centerOn(x)
+
+    def _on_cursor_dragged(self, line) -> None:
+        t = min(max(self.snap(float(line.value())), 0.0), self._duration)
+        self.overview_cursor.setValue(t)
+        self.seekRequested.emit(t)
+
+    def _on_marker_released(self, line: MarkerLine) -> None:
+        t = self.snap(float(line.value()))
+        line.setValue(t)
+        for o, m in zip(self._overview_markers, self.markers):
+            if m is line:
+                o.setValue(t)
+        self.markerMoved.emit(line.seizure_index, line.kind, t)
+
+    def _on_region_changed(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            a, b = self.region.getRegion()
+            self.plot.setXRange(a, b, padding=0)
+        finally:
+            self._syncing = False
+
+    def _on_main_range_changed(self, _vb, rng) -> None:
+        a, b = float(rng[0]), float(rng[1])
+        if not self._syncing:
+            self._syncing = True
+            try:
+                self.region.setRegion((a, b))
+            finally:
+                self._syncing = False
+        self.xRangeChanged.emit(a, b)
