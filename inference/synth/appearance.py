@@ -84,7 +84,7 @@ def sample_look(rng: np.random.Generator, night: bool) -> SubjectLook:
         blanket_top=float(rng.choice([rng.uniform(-0.1, 0.8), 2.0], p=[0.8, 0.2])),
         sheet=_pick(rng, _SHEET, 6),
         sheet_pattern=str(rng.choice(["plain", "stripes", "checks"])),
-        floor=_pick(rng, _FLOOR, 15),
+        floor=_pick(rng, _FLOOR, 8),
         floor_pattern=str(rng.choice(["tiles", "planks", "speckle"])),
         staff_colour=_pick(rng, _STAFF, 10),
         body_scale=float(rng.uniform(0.88, 1.08)),
@@ -97,5 +97,5 @@ def sample_look(rng: np.random.Generator, night: bool) -> SubjectLook:
         light_dir=float(rng.uniform(0, 2 * np.pi)),
         light_grad=float(rng.uniform(0.05, 0.35)),
         night=bool(night),
-        noise_sigma=float(rng.uniform(5.0, 11.0)),
+        noise_sigma=float(rng.uniform(3.0, 6.0)),
     )

@@ -249,9 +249,11 @@ def _plan_seizure(rng: np.random.Generator, kind: str, duration_s: float, eeg_on
         eeg = float(rng.uniform(lo, min(hi, max(lo, 0.6 * duration_s))))
     else:
         eeg = float(eeg_onset_s)
-    avail = max(duration_s - tail - eeg, 1.0)
+    if not 0.0 <= eeg < duration_s:
+        raise ValueError(f"EEG onset {eeg:.3f} s is outside the recording (0 .. {duration_s:.3f} s)")
+    avail = max(duration_s - tail - eeg, min(1.0, 0.5 * (duration_s - eeg)))
     delay = min(float(rng.uniform(0.0, 20.0)), 0.2 * avail)
-    length = min(float(rng.uniform(30.0, 120.0)), avail - delay)
+    length = min(float(rng.uniform(30.0, 120.0)), avail - delay)  # shorter only if the video is
     clin = eeg + delay
     end = clin + length
     side = traits.focal_side if rng.random() < 0.8 else ("l" if traits.focal_side == "r" else "r")
@@ -265,7 +267,7 @@ def _plan_seizure(rng: np.random.Generator, kind: str, duration_s: float, eeg_on
     else:
         f_start, f_end = float(rng.uniform(4.0, 5.0)), float(rng.uniform(1.0, 1.8))
         focal_part = length * float(rng.uniform(0.1, 0.25))
-        tonic_part = length * float(rng.uniform(0.15, 0.3))
+        tonic_part = min(length * float(rng.uniform(0.15, 0.3)), float(rng.uniform(8.0, 20.0)))
         tonic, clonic = clin + focal_part, clin + focal_part + tonic_part
     return SeizurePlan(kind, eeg, clin, end, side, focus, spread_to,
                        spread_s=length * float(rng.uniform(0.35, 0.6)),
@@ -438,9 +440,12 @@ def _apply_seizure(p: np.ndarray, sz: SeizurePlan, t: float) -> None:
     for name, v in _TONIC.items():
         p[P[name]] += w * (v - p[P[name]])
     if not clonic:
-        tremor = 0.05 * np.sin(2 * np.pi * 9.0 * t) * w
-        for name in ("r_el", "l_el", "r_sh", "l_sh", "head_turn"):
+        # Tonic vibration ~7-8 Hz (not a multiple of half the 6 fps analysis rate, so it
+        # does not alias to stillness), irregular in amplitude.
+        tremor = (0.12 + 0.04 * np.sin(2 * np.pi * 0.7 * t)) * np.sin(2 * np.pi * 7.3 * t + 0.5 * np.sin(2 * np.pi * 1.1 * t)) * w
+        for name in ("r_el", "l_el", "r_sh", "l_sh", "r_knee", "l_knee"):
             p[P[name]] += tremor
+        p[P["head_turn"]] += 0.5 * tremor
         return
     # Clonic phase: bilateral jerks, slowing down.
     tc = t - sz.clonic_start_s
@@ -464,18 +469,23 @@ def _apply_prodrome(p: np.ndarray, pro: ProdromePlan, t: float) -> None:
         return
     u = (t - pro.start_s) / max(pro.end_s - pro.start_s, 1e-3)
     ramp = float(smoothstep(u / 0.3)) * float(smoothstep((pro.end_s + 0.5 - t) / 0.5)) * pro.gain
-    if pro.kind == "arrest":  # behavioural arrest: breathing shallows, chin lifts, staring
+    if pro.kind == "arrest":  # behavioural arrest: breathing shallows, chin lifts, arms stiffen slightly
         p[P["breath"]] *= 1.0 - 0.8 * min(ramp, 1.0)
-        p[P["head_tilt"]] -= 0.15 * ramp
-        p[P["mouth"]] += 0.25 * ramp
-    elif pro.kind == "head_turn":  # slow turn toward the side that will seize
-        p[P["head_turn"]] += SIDE_SIGN[pro.side] * 0.35 * float(smoothstep(u)) * pro.gain
-    else:  # fidget: small irregular picking movements of both hands
+        p[P["head_tilt"]] -= 0.5 * ramp
+        p[P["mouth"]] += 0.5 * ramp
+        for side in "rl":
+            p[P[side + "_lift"]] += 0.3 * ramp
+            p[P[side + "_el"]] += 0.3 * ramp
+    elif pro.kind == "head_turn":  # slow version toward the side that will seize, chin up
+        p[P["head_turn"]] += SIDE_SIGN[pro.side] * 0.5 * float(smoothstep(u)) * pro.gain
+        p[P["head_tilt"]] -= 0.25 * ramp
+        p[P[pro.side + "_shrug"]] += 0.02 * ramp
+    else:  # fidget: small irregular picking movements of both hands at once
         for k, side in enumerate("rl"):
             a = np.sin(2 * np.pi * 1.3 * t + k) + 0.7 * np.sin(2 * np.pi * 2.3 * t + 2 * k)
-            p[P[side + "_hand_x"]] += 0.018 * ramp * a
-            p[P[side + "_hand_y"]] += 0.012 * ramp * np.sin(2 * np.pi * 0.9 * t + k)
-            p[P[side + "_el"]] += 0.12 * ramp * np.sin(2 * np.pi * 0.7 * t + 3 * k)
+            p[P[side + "_hand_x"]] += 0.03 * ramp * a
+            p[P[side + "_hand_y"]] += 0.02 * ramp * np.sin(2 * np.pi * 0.9 * t + k)
+            p[P[side + "_el"]] += 0.25 * ramp * (0.5 + 0.5 * np.sin(2 * np.pi * 0.7 * t + 3 * k))
 
 
 def pose_at(plan: Plan, t: float) -> np.ndarray:

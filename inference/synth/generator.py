@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -34,6 +35,9 @@ from .render import VIEW_EXTENT, NightLook, PatientPainter, blur_face, make_back
 
 GENERATOR_VERSION = 1
 ANNOTATION_FORMAT = "semioscope.synth-annotations"
+# Night-mode sensor noise changes every NOISE_HOLD frames: fresh noise in every frame costs the
+# encoder ~5x the bits of a day recording for grain that compression mostly removes anyway.
+NOISE_HOLD = 3
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,8 @@ class RecordingScene:
             vis &= self._mask[ji[:, 1], ji[:, 0]] == 0
             break
         if self.night_look is not None:
-            # Noise frame chosen per frame from a seed, so any frame can be drawn on its own.
-            img = self.night_look.apply(img, (k * 2654435761 + self._noise_seed) % 1000003)
+            # Noise frame chosen from a seed, so any frame can be drawn on its own.
+            img = self.night_look.apply(img, ((k // NOISE_HOLD) * 2654435761 + self._noise_seed) % 1000003)
         return img, J, vis
 
 
@@ -180,13 +184,13 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
                        duration_s: Optional[float] = None, eeg_onset_s: Optional[float] = None,
                        subject_seed: Optional[int] = None, night: Optional[bool] = None,
                        progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
-                       threads: int = 1) -> Recording:
+                       threads: int = 2) -> Recording:
     """Render one recording to ``path`` (``.mp4``) with its keypoint and annotation sidecars.
 
     ``subject_seed`` fixes the subject's look and habits (default: ``seed``); ``seed`` fixes
     what happens in this recording. ``night`` overrides the subject's night mode;
     ``eeg_onset_s`` places the seizure (default: drawn, with >= 35% of the recording before it).
-    ``threads`` > 1 draws and encodes in parallel (for one long recording).
+    ``threads`` = 2 draws the next frame while the last one is encoded (same output bytes as 1).
     Returns the manifest :class:`Recording` (absolute video path, ``duration_s`` set).
     """
     from ..video_writer import VideoWriter
@@ -202,7 +206,7 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
     tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
     report_every = max(1, int(fps * 2))
     try:
-        with VideoWriter(tmp, fps=fps, size=(w, h), codec=config.codec, threads=max(1, threads)) as writer:
+        with VideoWriter(tmp, fps=fps, size=(w, h), codec=config.codec) as writer:
             # threads > 1: encode on a second thread while the next frame is drawn (both release
             # the GIL); a small bounded queue keeps memory flat.
             sink = _ThreadedSink(writer) if threads > 1 else None
@@ -306,6 +310,19 @@ def plan_dataset(out_dir: str | Path, n_subjects: int, seed: int, config: SynthC
 _QUEUE = None
 
 
+def _can_spawn() -> bool:
+    """Spawned workers re-import the main script; one without an ``if __name__ == "__main__":``
+    guard would re-run itself in every worker (and the pool would hang), so use no pool then."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or getattr(main, "__spec__", None) is not None:
+        return True
+    try:
+        return "__main__" in Path(path).read_text(errors="replace")
+    except OSError:
+        return True
+
+
 def _init_worker(queue) -> None:
     global _QUEUE
     _QUEUE = queue
@@ -317,7 +334,8 @@ def _run_task(index: int, task: _Task) -> Recording:
             _QUEUE.put((index, done))
 
     return generate_recording(task.path, task.subject_id, task.recording_id, task.seed, task.config,
-                              task.seizure_type, task.duration_s, subject_seed=task.subject_seed, progress=report)
+                              task.seizure_type, task.duration_s, subject_seed=task.subject_seed, progress=report,
+                              threads=1)
 
 
 def generate_dataset(out_dir: str | Path, n_subjects: int, seed: int = 0, config: SynthConfig = SynthConfig(),
@@ -338,6 +356,10 @@ def generate_dataset(out_dir: str | Path, n_subjects: int, seed: int = 0, config
         if progress is not None:
             progress(round(min(total, sum(done.values())), 1), round(total, 1), message)
 
+    if workers > 1 and len(tasks) > 1 and not _can_spawn():
+        print("semioscope synth: the main script has no `if __name__ == \"__main__\":` guard; "
+              "generating in one process", file=sys.stderr)
+        workers = 1
     if workers <= 1 or len(tasks) <= 1:
         for i, task in enumerate(tasks):
             def one(d: float, _t: float, msg: str = "", i=i) -> None:

@@ -8,7 +8,6 @@ response curve and adds sensor noise from a precomputed bank (per-frame random n
 """
 from __future__ import annotations
 
-from typing import Optional
 
 import cv2
 import numpy as np
@@ -324,7 +323,12 @@ class NightLook:
 
     def __init__(self, size: tuple[int, int], sigma: float, rng: np.random.Generator):
         w, h = size
-        noise = rng.normal(0, sigma, (self.BANK, h, w)).astype(np.float32)
+        # Grain a pixel or two wide (as a compressed IR stream shows it), not i.i.d. per pixel:
+        # i.i.d. noise is incompressible and makes night files ~15x larger than day files.
+        noise = rng.normal(0, 1, (self.BANK, h, w)).astype(np.float32)
+        for i in range(self.BANK):
+            noise[i] = cv2.GaussianBlur(noise[i], (0, 0), 1.1)
+        noise *= sigma / max(float(noise.std()), 1e-6)
         self.pos = np.clip(noise, 0, 255).astype(np.uint8)
         self.neg = np.clip(-noise, 0, 255).astype(np.uint8)
         x = np.arange(256, dtype=np.float32) / 255

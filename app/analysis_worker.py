@@ -1,0 +1,152 @@
+"""The analysis engine on a background QThread: progress, partial results, finish, failure, cancel.
+
+The window never waits for the model: :class:`AnalysisWorker` loads the run and runs
+``AnalysisEngine.analyze`` in its own thread and reports through queued signals. Cancelling sets
+an ``inference.progress.CancelToken`` that the engine checks once per batch. Failures (corrupt
+video, missing model, anything unexpected) arrive as a one-line message on ``failed``; the
+traceback of an unexpected error goes to the log file given, never to the console.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Optional
+
+from PySide6.QtCore import QThread, Signal
+
+from inference.errors import Cancelled, SemioscopeError
+from inference.progress import CancelToken
+
+
+def _lower_thread_priority(nice: int = 10) -> None:
+    """Let the GUI thread win the CPU over the analysis: on Linux each thread has its own nice
+    value, and the threads the engine starts from here inherit it."""
+    import os
+    import threading
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (AttributeError, OSError):
+        pass  # not Linux, or not allowed: the analysis simply runs at normal priority
+
+
+def warm_up_imports() -> None:
+    """Import what the engine imports lazily (OpenCV, SciPy, torch, PyAV, the pose modules) in the
+    calling (GUI) thread. A first import runs extension-module initialisation that holds the
+    interpreter lock for up to a second; done in the worker it would freeze the window."""
+    import importlib
+
+    for name in ("av", "cv2", "scipy.signal", "torch", "inference.engine", "inference.clips",
+                 "inference.track_cleaning", "inference.keypoint_import", "inference.pose_cache",
+                 "inference.pose", "inference.checkpoint"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # the engine reports a missing optional dependency itself
+
+
+class AnalysisWorker(QThread):
+    """Analyse ``video`` with the model in run folder ``run_dir`` (or an already loaded ``model``).
+
+    Signals (all queued to the GUI thread):
+
+    - ``progress(done: float, total: float, message: str)``
+    - ``partial(chunk: inference.results.ResultChunk)``: windows just finished
+    - ``finished_result(result: inference.results.AnalysisResult)``
+    - ``failed(message: str)``
+    - ``cancelled()``
+
+    Exactly one of the last three is emitted per run. ``engine_config``: an
+    ``inference.engine.EngineConfig`` (default: stride 1 s, device auto).
+    """
+
+    progress = Signal(float, float, str)
+    partial = Signal(object)
+    finished_result = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, video: str | Path, run_dir: Optional[str | Path] = None, out_path: Optional[str | Path] = None,
+                 engine_config: Any = None, model: Any = None, log_path: Optional[str | Path] = None,
+                 torch_threads: Optional[int] = None, parent=None):
+        super().__init__(parent)
+        self.video = Path(video)
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.out_path = Path(out_path) if out_path is not None else None
+        self.engine_config = engine_config
+        self.model = model
+        self.log_path = Path(log_path) if log_path is not None else None
+        self.torch_threads = torch_threads
+        self.token = CancelToken()
+        self.outcome: Optional[str] = None  # "finished" | "failed" | "cancelled"
+        self.error: Optional[str] = None
+        self.result = None
+        self.chunks_emitted = 0
+        self.started_at = 0.0
+
+    def cancel(self) -> None:
+        """Ask the engine to stop; it does so within one batch."""
+        self.token.cancel()
+
+    def run(self) -> None:  # runs in the worker thread
+        self.started_at = time.monotonic()
+        _lower_thread_priority()
+        try:
+            from inference.engine import AnalysisEngine, EngineConfig
+
+            cfg = self.engine_config or EngineConfig()
+            if self.torch_threads:
+                import torch
+
+                # Leave a core to the GUI thread so it stays responsive on small machines.
+                torch.set_num_threads(self.torch_threads)
+            model = self.model
+            if model is None:
+                if self.run_dir is None:
+                    raise SemioscopeError("no model given: open a run folder (review --model RUN) to analyse")
+                from inference.checkpoint import load_run
+
+                self.progress.emit(0.0, 0.0, f"loading model {self.run_dir.name}")
+                model = load_run(self.run_dir, device=cfg.device)
+            self.token.check()
+            engine = AnalysisEngine(model, cfg)
+            result = engine.analyze(self.video, self.out_path, on_partial=self._on_partial,
+                                    progress=self._on_progress, cancel=self.token)
+        except Cancelled:
+            self.outcome = "cancelled"
+            self.cancelled.emit()
+            return
+        except SemioscopeError as exc:
+            self._fail(str(exc))
+            return
+        except Exception as exc:  # never a traceback on the console: message in the window, trace in the log
+            self._log(traceback.format_exc())
+            where = f" (details in {self.log_path})" if self.log_path else ""
+            self._fail(f"analysis of {self.video.name} failed: {type(exc).__name__}: {exc}{where}")
+            return
+        self.result = result
+        self.outcome = "finished"
+        self.finished_result.emit(result)
+
+    def _on_partial(self, chunk) -> None:
+        self.chunks_emitted += 1
+        self.partial.emit(chunk)
+
+    def _on_progress(self, done: float, total: float, message: str = "") -> None:
+        self.progress.emit(float(done), float(total or 0.0), str(message))
+
+    def _fail(self, message: str) -> None:
+        self.error = message
+        self.outcome = "failed"
+        self.failed.emit(message)
+
+    def _log(self, text: str) -> None:
+        if self.log_path is None:
+            return
+        try:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.log_path, "a", encoding="utf-8") as fh:
+                fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} analysis of {self.video}\n{text}\n")
+        except OSError:
+            pass

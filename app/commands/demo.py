@@ -1,0 +1,182 @@
+"""``semioscope demo``: the whole product in one command, on synthetic data."""
+from __future__ import annotations
+
+import argparse
+
+NAME = "demo"
+HELP = "generate a synthetic recording, train the tiny demo model once, and open the review window"
+ORDER = 1
+DESCRIPTION = """\
+The whole product in one command. The first run (a few minutes on a CPU, with progress bars):
+
+  1. generates a synthetic EMU recording with a seizure (DEMO/recording/demo.mp4);
+  2. generates a small synthetic training set (DEMO/train/, 6 subjects);
+  3. trains the `tiny` cross-joint attention detector on it (DEMO/model/);
+
+then opens the review window on the recording with the analysis running in the background.
+Later runs reuse all three. DEMO is $SEMIOSCOPE_DEMO_DIR or ~/.cache/semioscope/demo.
+
+examples:
+  semioscope demo
+  semioscope demo --no-window        # prepare (or reuse) everything, print a summary, no GUI
+  SEMIOSCOPE_DEMO_DIR=/tmp/demo semioscope demo --reviewer "Dr Smith"
+"""
+
+# What the demo generates; changing any of these regenerates the cache (it is in the stamp).
+RECORDING = {"seed": 7, "size": [640, 480], "duration_s": 150.0, "eeg_onset_s": 70.0, "seizure_type": "fbtc"}
+DATASET = {"subjects": 6, "seed": 3, "size": [320, 240], "duration_s": [80.0, 100.0]}
+TRAINING = {"preset": "tiny", "epochs": 5, "batch_size": 16, "lr": 2e-3, "seed": 0}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", metavar="DEMO", help="demo folder (default $SEMIOSCOPE_DEMO_DIR or ~/.cache/semioscope/demo)")
+    p.add_argument("--no-window", action="store_true", help="prepare everything and print a summary, without the GUI")
+    p.add_argument("--reviewer", metavar="NAME", help="your name, recorded with each annotation")
+    p.add_argument("--device", default="auto", help="training/analysis device: auto, cpu, cuda")
+    p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
+    p.add_argument("--quit-after", type=float, default=None, help=argparse.SUPPRESS)
+
+
+def demo_dir(arg=None):
+    import os
+    from pathlib import Path
+
+    if arg:
+        return Path(arg).expanduser()
+    env = os.environ.get("SEMIOSCOPE_DEMO_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "semioscope" / "demo"
+
+
+def _stamp_ok(path, content) -> bool:
+    import json
+
+    try:
+        return json.loads(path.read_text("utf-8")) == content
+    except (OSError, ValueError):
+        return False
+
+
+def prepare_recording(root):
+    """The demo recording (reused when its stamp matches). Returns its manifest Recording."""
+    import shutil
+
+    from inference.atomic import atomic_write_json
+    from inference.manifest import load_manifest, save_manifest, Manifest
+    from inference.progress import cli_progress
+    from inference.synth import SynthConfig, generate_recording
+
+    folder = root / "recording"
+    stamp = folder / "demo.done.json"
+    manifest_path = folder / "manifest.json"
+    if _stamp_ok(stamp, RECORDING) and manifest_path.exists():
+        return load_manifest(manifest_path).recordings[0]
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    cfg = SynthConfig(size=tuple(RECORDING["size"]))
+    with cli_progress("demo recording", total=RECORDING["duration_s"], unit="video-s") as bar:
+        rec = generate_recording(folder / "demo.mp4", "demo", "demo", seed=RECORDING["seed"], config=cfg,
+                                 seizure_type=RECORDING["seizure_type"], duration_s=RECORDING["duration_s"],
+                                 eeg_onset_s=RECORDING["eeg_onset_s"], night=False, progress=bar)
+    save_manifest(Manifest([rec]), manifest_path)
+    atomic_write_json(stamp, RECORDING)
+    return rec
+
+
+def prepare_dataset(root):
+    """The small training set (reused when its stamp matches). Returns the Manifest."""
+    import shutil
+
+    from inference.atomic import atomic_write_json
+    from inference.manifest import load_manifest
+    from inference.progress import cli_progress
+    from inference.synth import SynthConfig, generate_dataset
+
+    folder = root / "train"
+    stamp = folder / "dataset.done.json"
+    if _stamp_ok(stamp, DATASET) and (folder / "manifest.json").exists():
+        return load_manifest(folder / "manifest.json")
+    shutil.rmtree(folder, ignore_errors=True)
+    cfg = SynthConfig(size=tuple(DATASET["size"]), duration_s=tuple(DATASET["duration_s"]),
+                      recordings_per_subject=(1, 1), seizure_probability=1.0, staff_probability=0.3)
+    with cli_progress("training set", unit="video-s") as bar:
+        manifest = generate_dataset(folder, DATASET["subjects"], seed=DATASET["seed"], config=cfg, progress=bar,
+                                    workers=2)
+    atomic_write_json(stamp, DATASET)
+    return load_manifest(folder / "manifest.json") if (folder / "manifest.json").exists() else manifest
+
+
+def prepare_model(root, manifest, device: str = "auto"):
+    """Train the tiny detector once (reused when its stamp matches). Returns the run folder."""
+    import shutil
+    import sys
+
+    from inference.atomic import atomic_write_json
+    from inference.config import SplitConfig, load_default_config
+    from inference.progress import cli_progress
+    from inference.training import TrainConfig, train_run
+
+    run = root / "model"
+    stamp = run / "demo.done.json"
+    want = {**TRAINING, "dataset": DATASET}
+    if _stamp_ok(stamp, want) and (run / "run.json").exists():
+        return run
+    shutil.rmtree(run, ignore_errors=True)
+    cfg = load_default_config()
+    tcfg = TrainConfig(preset=TRAINING["preset"], mode="full", epochs=TRAINING["epochs"],
+                       batch_size=TRAINING["batch_size"], lr=TRAINING["lr"], seed=TRAINING["seed"], keypoints="gt",
+                       device=device, patience=TRAINING["epochs"])
+    split = SplitConfig(n_test_subjects=1, val_fraction=0.2, seed=0)
+
+    def log(msg: str) -> None:
+        from tqdm.auto import tqdm
+
+        tqdm.write(f"  {msg}", file=sys.stderr)
+
+    with cli_progress("clips", unit="rec", position=0, leave=False) as prep, \
+            cli_progress("training the demo model", unit="step", position=1) as bar:
+        train_run(manifest, run, tcfg, cfg.segments, cfg.clips, split, cfg.events, cfg.pose,
+                  cache_dir=root / "cache" / "clips", evaluate=False, progress=bar, prep_progress=prep, log=log)
+    atomic_write_json(stamp, want)
+    return run
+
+
+def prepare(root, device: str = "auto"):
+    """Everything the demo needs, generated once. Returns (Recording, run folder)."""
+    import time
+
+    root.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    rec = prepare_recording(root)
+    manifest = prepare_dataset(root)
+    run = prepare_model(root, manifest, device)
+    return rec, run, time.perf_counter() - t0
+
+
+def run(args) -> int:
+    from inference.engine import EngineConfig
+    from inference.video import probe
+
+    from ..main_window import results_path_for
+
+    root = demo_dir(args.dir)
+    rec, run_dir, took = prepare(root, args.device)
+    meta = probe(rec.video)
+    sz = rec.seizures[0] if rec.seizures else None
+    print(f"demo recording: {rec.video}")
+    print(f"  {meta.summary()}")
+    if sz is not None:
+        print(f"  {rec.seizure_type} seizure: EEG onset {sz.eeg_onset_s:.1f} s, clinical onset "
+              f"{sz.clinical_onset_s:.1f} s, end {sz.end_s if sz.end_s is not None else float('nan'):.1f} s")
+    print(f"demo model: {run_dir} (tiny detector)")
+    print(f"ready in {took:.0f} s (cache: {root})")
+    if args.no_window:
+        return 0
+    # A fresh analysis every time, so the window shows it running.
+    out = results_path_for(rec.video)
+    for p in (out, out.with_name(out.name + ".partial")):
+        p.unlink(missing_ok=True)
+    from .review import open_review_window
+
+    # Small batches: the trace fills in every few seconds instead of once per 16 windows.
+    cfg = EngineConfig(keypoints="gt", device=args.device, stride_s=1.0, batch_size=8)
+    return open_review_window(rec.video, run_dir, None, args.reviewer, None, cfg, args.screenshot, args.quit_after)

@@ -1,0 +1,58 @@
+"""``semioscope evaluate``: segment- and event-level evaluation of a trained run on its test subjects."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "evaluate"
+HELP = "evaluate a trained run on its held-out subjects (Table 1 metrics, event sensitivity, false alarms/h)"
+ORDER = 41
+DESCRIPTION = """\
+Evaluate a run folder from `semioscope train` on its held-out test subjects.
+
+Segment level: accuracy, AUROC, AUPRC, F1, precision and recall at the validation threshold,
+next to random chance and the one-class (majority) classifier, per subject too, with ROC and PR
+curves (roc.png, pr.png). Event level: whole test recordings at a 1 s stride, alarms from the
+run's event rules, per-seizure sensitivity, false alarms per hour of interictal video, and
+detection latency from EEG and clinical onset (timescoring / SzCORE rules).
+--seeds K trains K-1 more runs with seeds seed+1.. (same split) and reports mean ± sd.
+
+Writes RUN/evaluation.md (tables shaped like the paper's Table 1) and RUN/evaluation.json.
+
+examples:
+  semioscope evaluate runs/tiny
+  semioscope evaluate runs/tiny --manifest other/manifest.csv
+  semioscope evaluate runs/tiny --seeds 5
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run", metavar="RUN", help="run folder (run.json + model.safetensors)")
+    p.add_argument("--manifest", metavar="M", help="manifest (default: the one named in run.json)")
+    p.add_argument("--seeds", type=int, default=1, metavar="K", help="mean ± sd over K training seeds (default 1)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    p.add_argument("--cache-dir", help="clip cache folder (default ~/.cache/semioscope or $SEMIOSCOPE_CACHE_DIR)")
+
+
+def run(args) -> int:
+    from inference.errors import SemioscopeError
+    from inference.evaluation import EVAL_MD, evaluate_run, evaluate_seeds
+    from inference.progress import cli_progress
+
+    if args.seeds < 1:
+        raise SemioscopeError(f"--seeds must be at least 1 (got {args.seeds})")
+
+    def log(msg: str) -> None:
+        from tqdm.auto import tqdm
+
+        tqdm.write(msg, file=sys.stderr)
+
+    with cli_progress("data", unit="rec", leave=False) as prep:
+        if args.seeds > 1:
+            evaluate_seeds(args.run, args.seeds, args.manifest, args.cache_dir, args.device, prep, log)
+        else:
+            evaluate_run(args.run, args.manifest, args.cache_dir, args.device, prep, log)
+    from pathlib import Path
+
+    print((Path(args.run) / EVAL_MD).read_text("utf-8"))
+    return 0

@@ -1,0 +1,101 @@
+"""``semioscope review [VIDEO]``: the review window."""
+from __future__ import annotations
+
+import argparse
+
+NAME = "review"
+HELP = "open the review window (video + skeleton, probability timeline, attention, events, annotations)"
+ORDER = 60
+DESCRIPTION = """\
+Open the review window on a video. Results beside the video (<stem>.result.npz) or given with
+--results are loaded; results made for another version of the video or another model are
+reported as stale. Otherwise, with --model, the analysis runs in the background and its
+trace fills the timeline as it goes (progress and Cancel in the status bar).
+
+Annotations are saved after every change to <video>.semioscope-annotations.json (an
+append-only history: who, when, human or machine, what). Your name is asked once and
+remembered; --reviewer sets it. Help -> Keyboard lists every shortcut.
+
+examples:
+  semioscope review rec.mp4
+  semioscope review rec.mp4 --model runs/tiny --keypoints gt
+  semioscope review --results out/rec.result.npz
+  semioscope review rec.mp4 --reviewer "Dr Smith"
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("video", nargs="?", metavar="VIDEO", help="video file (default: the one the results name)")
+    p.add_argument("--model", metavar="RUN", help="run folder of a trained detector: analyse in the background")
+    p.add_argument("--results", metavar="FILE", help="analysis result file (.result.npz)")
+    p.add_argument("--reviewer", metavar="NAME", help="your name, recorded with each annotation (remembered)")
+    p.add_argument("--annotations", metavar="FILE", help="annotation file (default: beside the video)")
+    p.add_argument("--keypoints", default=None, metavar="gt|PATH",
+                   help="keypoints for the analysis: pose estimation (default), 'gt' (the synthetic "
+                        "recording's sidecar) or a keypoint file/folder")
+    p.add_argument("--device", default="auto", help="analysis device: auto, cpu, cuda, cuda:N")
+    p.add_argument("--stride", type=float, default=1.0, metavar="S", help="analysis window stride in seconds (default 1)")
+    p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)  # used by the screenshot test
+    p.add_argument("--quit-after", type=float, default=None, metavar="S", help=argparse.SUPPRESS)
+    p.add_argument("--start-at", type=float, default=None, metavar="S", help="start at this time (seconds)")
+
+
+def open_review_window(video=None, model=None, results=None, reviewer=None, annotations=None, engine_config=None,
+                       screenshot=None, quit_after=None, start_at=None) -> int:
+    """Create the QApplication and the window, open the inputs and run the event loop."""
+    import sys
+    from pathlib import Path
+
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from inference.errors import SemioscopeError
+    from inference.results import AnalysisResult
+
+    from ..main_window import MainWindow, load_style_sheet, remembered_reviewer
+
+    if video is None and results is None:
+        pass  # an empty window: File -> Open video
+    elif video is None:
+        video = AnalysisResult.load(results, keypoints=False).video_path
+        if not video or not Path(video).exists():
+            raise SemioscopeError(f"{results}: the video it was made from ({video or 'unknown'}) is not there; "
+                                  "give the VIDEO argument")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Semioscope")
+    app.setOrganizationName("semioscope")
+    style = load_style_sheet()
+    if style:
+        app.setStyleSheet(style)
+    settings = QSettings("semioscope", "semioscope")
+    if reviewer:
+        settings.setValue("reviewer", reviewer)
+    name = reviewer or remembered_reviewer(settings)
+    log_path = Path.home() / ".cache" / "semioscope" / "review.log"
+    win = MainWindow(name, engine_config=engine_config, log_path=log_path)
+    win.show()
+    if video is not None:
+        win.open_video(video, results=results, model=model, annotations=annotations)
+        if start_at is not None:
+            win.seek(start_at)  # applied once the video's index is ready
+    if screenshot:
+        def shoot() -> None:
+            # On a real X server (Xvfb) grab what the screen shows; offscreen, render the widget.
+            screen = app.primaryScreen()
+            pix = screen.grabWindow(win.winId()) if app.platformName() == "xcb" and screen else win.grab()
+            pix.save(str(screenshot))
+            win.close()
+
+        QTimer.singleShot(int((quit_after or 3.0) * 1000), shoot)
+    elif quit_after:
+        QTimer.singleShot(int(quit_after * 1000), win.close)
+    return int(app.exec())
+
+
+def run(args) -> int:
+    from inference.engine import EngineConfig
+
+    cfg = EngineConfig(stride_s=args.stride, device=args.device, keypoints=args.keypoints,
+                       pose_backend="mediapipe")
+    return open_review_window(args.video, args.model, args.results, args.reviewer, args.annotations, cfg,
+                              args.screenshot, args.quit_after, args.start_at)

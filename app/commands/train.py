@@ -1,0 +1,118 @@
+"""``semioscope train``: train the cross-joint attention detector on a manifest."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "train"
+HELP = "train the cross-joint attention detector (subject-wise split, early stopping, evaluation)"
+ORDER = 40
+DESCRIPTION = """\
+Train the cross-joint attention seizure detector on a recording manifest.
+
+Subjects are split into train / validation / test (no subject in two parts). Validation subjects
+choose the best epoch (early stopping) and the decision threshold; the held-out test subjects are
+evaluated at the end (RUN/evaluation.md and .json, roc.png, pr.png). Every epoch saves a
+resumable state: rerun with --resume after an interruption. Joint crops are cached on disk per
+recording, so reruns and `semioscope evaluate` never decode or crop again.
+
+Presets: tiny (CPU, random init), small, vivit-b (the layout of google/vivit-b-16x2-kinetics400;
+give pretrained weights with --encoder LOCAL_FOLDER). Modes: full (everything trains), lora
+(adapters on the last two encoder layers), frozen (encoder frozen, its tokens cached).
+
+examples:
+  semioscope train --manifest demo/manifest.csv --preset tiny --mode full --out runs/tiny --keypoints gt
+  semioscope train --manifest data/manifest.csv --preset vivit-b --encoder ~/models/vivit-b-16x2-kinetics400 \\
+      --mode lora --out runs/vivit-lora --keypoints mediapipe
+  semioscope train --manifest demo/manifest.csv --preset tiny --out runs/tiny --resume
+"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--manifest", required=True, metavar="M", help="recording manifest (.csv or .json)")
+    p.add_argument("--out", required=True, metavar="RUN", help="run folder to create (or continue with --resume)")
+    p.add_argument("--preset", default="tiny", choices=("tiny", "small", "vivit-b"), help="model size (default tiny)")
+    p.add_argument("--mode", default="full", choices=("frozen", "lora", "full"), help="fine-tuning mode (default full)")
+    p.add_argument("--encoder", metavar="PATH", default="",
+                   help="pretrained ViViT weights: a local folder (a hub id works only when online)")
+    p.add_argument("--epochs", type=int, default=15, help="maximum epochs (default 15)")
+    p.add_argument("--batch-size", type=int, default=16, help="windows per step (default 16)")
+    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of AdamW (default 1e-3)")
+    p.add_argument("--weight-decay", type=float, default=0.05)
+    p.add_argument("--patience", type=int, default=5, help="early stopping patience in epochs (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="seed for initialisation, order and augmentation")
+    p.add_argument("--split-seed", type=int, default=None, help="seed of the subject split (default: from config)")
+    p.add_argument("--test-subjects", type=int, default=None, metavar="N",
+                   help="held-out test subjects (default: from config, 5)")
+    p.add_argument("--val-fraction", type=float, default=None, help="share of training subjects for validation")
+    p.add_argument("--keypoints", default="gt", metavar="gt|mediapipe|PATH",
+                   help="keypoints: 'gt' (the generator's <video stem>.keypoints.npz), 'mediapipe' (cached pose), "
+                        "or a folder of <video stem>.keypoints.npz files (default gt)")
+    p.add_argument("--threshold-rule", default="f1", choices=("f1", "youden"),
+                   help="threshold chosen on validation by max F1 or Youden's J (default f1)")
+    p.add_argument("--balance", default="pos_weight", choices=("pos_weight", "sampler"),
+                   help="class imbalance: BCE pos_weight or a balanced sampler (default pos_weight)")
+    p.add_argument("--no-augment", action="store_true", help="no left-right flip augmentation")
+    p.add_argument("--lora-r", type=int, default=8)
+    p.add_argument("--lora-alpha", type=int, default=16)
+    p.add_argument("--lora-dropout", type=float, default=0.1)
+    p.add_argument("--pooling", default="cls", choices=("cls", "mean"), help="token per joint: CLS or mean of patches")
+    p.add_argument("--joint-layers", type=int, default=1, help="cross-joint attention layers (default 1)")
+    p.add_argument("--joint-heads", type=int, default=4, help="cross-joint attention heads (default 4)")
+    p.add_argument("--position-encoding", default="relative", choices=("relative", "absolute"),
+                   help="position features: tracks centred per window plus their mean (default), or the "
+                        "paper's raw x/W, y/H")
+    p.add_argument("--no-motion-features", action="store_true",
+                   help="do not add |frame-to-frame displacement| to the position features")
+    p.add_argument("--min-duration", type=float, default=None, metavar="S",
+                   help="event minimum duration stored in the run (default: from config)")
+    p.add_argument("--device", default="auto", help="auto (CUDA with bf16 if present), cpu, cuda, cuda:N")
+    p.add_argument("--threads", type=int, default=0, metavar="N",
+                   help="CPU threads for torch (default: torch's choice; 1 is faster on a crowded machine)")
+    p.add_argument("--cache-dir", help="clip/token cache folder (default ~/.cache/semioscope or $SEMIOSCOPE_CACHE_DIR)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    p.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation at the end")
+
+
+def run(args) -> int:
+    import time
+
+    from inference.config import load_default_config
+    from inference.manifest import load_manifest
+    from inference.progress import cli_progress
+    from inference.training import TrainConfig, train_run
+
+    cfg = load_default_config()
+    split = cfg.split
+    if args.split_seed is not None:
+        split = split.replace(seed=args.split_seed)
+    if args.test_subjects is not None:
+        split = split.replace(n_test_subjects=args.test_subjects)
+    if args.val_fraction is not None:
+        split = split.replace(val_fraction=args.val_fraction)
+    events = cfg.events if args.min_duration is None else cfg.events.replace(min_duration_s=args.min_duration)
+    tcfg = TrainConfig(preset=args.preset, mode=args.mode, encoder=args.encoder or "", epochs=args.epochs,
+                       batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, seed=args.seed,
+                       patience=args.patience, threshold_rule=args.threshold_rule, balance=args.balance,
+                       augment=not args.no_augment, keypoints=args.keypoints, device=args.device, threads=args.threads,
+                       lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
+                       pooling=args.pooling, joint_layers=args.joint_layers, joint_heads=args.joint_heads,
+                       position_encoding=args.position_encoding, motion_features=not args.no_motion_features)
+    manifest = load_manifest(args.manifest)
+    t0 = time.perf_counter()
+
+    def log(msg: str) -> None:
+        from tqdm.auto import tqdm
+
+        tqdm.write(msg, file=sys.stderr)
+
+    with cli_progress("data", unit="rec", position=0, leave=False) as prep, \
+            cli_progress("train", unit="step", position=1) as bar:
+        out = train_run(manifest, args.out, tcfg, cfg.segments, cfg.clips, split, events, cfg.pose,
+                        cache_dir=args.cache_dir, resume=args.resume, evaluate=not args.no_eval,
+                        progress=bar, prep_progress=prep, log=log)
+    total = time.perf_counter() - t0
+    print(f"run {out.run_dir}: best epoch {out.best_epoch} of {out.epochs_run}, threshold {out.threshold:.3f}, "
+          f"val AUROC {out.val_metrics.get('auroc', float('nan')):.3f}; data {out.prep_seconds:.0f} s, "
+          f"training {out.train_seconds:.0f} s, total {total:.0f} s")
+    return 0

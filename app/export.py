@@ -1,0 +1,166 @@
+"""Export reviewed annotations back to training data, and events to CSV.
+
+``export_training_labels`` writes, into one folder:
+
+- ``manifest.json``: the recording manifest (``inference.manifest``) with the *corrected* human
+  onsets; ``semioscope train --manifest OUT/manifest.json`` consumes it directly. Exporting a
+  second recording into the same folder adds it (a recording with the same id is replaced).
+- ``segments.csv``: the labelled 5 s windows those onsets give (``inference.segments``):
+  ``recording_id, subject_id, start_s, end_s, label`` (0 interictal, 1 ictal).
+- ``detections.csv``: every reviewed machine detection with its status (confirmed = a true
+  seizure, rejected = a false alarm), reviewer and time, for hard-negative mining.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+import numpy as np
+
+from inference.atomic import atomic_write_text
+from inference.config import SegmentConfig
+from inference.errors import ManifestError, SemioscopeError
+from inference.events import Event
+from inference.joints import JOINT_NAMES
+from inference.manifest import NO_SEIZURE, Manifest, Recording, Seizure, load_manifest, save_manifest
+from inference.segments import ICTAL, segment_manifest
+
+from .annotations import UNREVIEWED, AnnotationStore, SeizureLabel
+
+MANIFEST_NAME = "manifest.json"
+SEGMENTS_NAME = "segments.csv"
+DETECTIONS_NAME = "detections.csv"
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    manifest: Path
+    segments_csv: Path
+    detections_csv: Path
+    recordings: int
+    seizures: int
+    interictal: int
+    ictal: int
+    confirmed: int
+    rejected: int
+    skipped: tuple[str, ...]  # labels left out, with why
+
+    def message(self) -> str:
+        s = (f"Exported {self.seizures} seizure(s) to {self.manifest} ({self.recordings} recording(s); "
+             f"{self.interictal} interictal + {self.ictal} ictal segments; {self.confirmed} confirmed and "
+             f"{self.rejected} rejected detections)")
+        if self.skipped:
+            s += "; skipped: " + "; ".join(self.skipped)
+        return s
+
+
+def labels_to_seizures(labels: Iterable[SeizureLabel]) -> tuple[list[Seizure], list[str]]:
+    """Manifest seizures from human labels. A label needs an onset; a missing one of the two onsets
+    takes the other's value (as the manifest reader does). Returns (seizures, skipped reasons)."""
+    out, skipped = [], []
+    for s in labels:
+        eeg, clin = s.eeg_onset_s, s.clinical_onset_s
+        if eeg is None and clin is None:
+            skipped.append(f"{s.id} has no onset")
+            continue
+        eeg = clin if eeg is None else eeg
+        clin = eeg if clin is None else clin
+        end = s.end_s
+        if end is not None and end <= max(eeg, clin):
+            skipped.append(f"{s.id} ends ({end:.3f} s) before its onset")
+            continue
+        out.append(Seizure(float(eeg), float(clin), None if end is None else float(end)))
+    return sorted(out, key=lambda z: z.eeg_onset_s), skipped
+
+
+def recording_type(labels: Sequence[SeizureLabel]) -> str:
+    types = [s.seizure_type for s in labels if s.seizure_type != NO_SEIZURE]
+    if "fbtc" in types:
+        return "fbtc"
+    return types[0] if types else NO_SEIZURE
+
+
+def export_training_labels(store: AnnotationStore, video: str | Path, out_dir: str | Path, *,
+                           duration_s: float, recording_id: Optional[str] = None,
+                           subject_id: Optional[str] = None, segment_config: SegmentConfig = SegmentConfig()) -> ExportSummary:
+    """Write manifest.json, segments.csv and detections.csv for this recording into ``out_dir``."""
+    video = Path(video).resolve()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    labels = store.seizures()
+    seizures, skipped = labels_to_seizures(labels)
+    rid = recording_id or video.stem
+    sid = subject_id or rid
+    rec = Recording(rid, sid, video, recording_type(labels) if seizures else NO_SEIZURE, tuple(seizures),
+                    float(duration_s))
+    manifest_path = out_dir / MANIFEST_NAME
+    manifest = Manifest([])
+    if manifest_path.exists():
+        try:
+            manifest = load_manifest(manifest_path)
+        except ManifestError as exc:
+            raise SemioscopeError(f"cannot add to the existing export: {exc}") from None
+    manifest.recordings = [r for r in manifest.recordings if r.recording_id != rid] + [rec]
+    save_manifest(manifest, manifest_path)
+
+    segments = segment_manifest(manifest, segment_config)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["recording_id", "subject_id", "start_s", "end_s", "label"])
+    for s in segments:
+        w.writerow([s.recording_id, s.subject_id, f"{s.start_s:.3f}", f"{s.end_s:.3f}", s.label])
+    segments_csv = atomic_write_text(out_dir / SEGMENTS_NAME, buf.getvalue())
+    ictal = sum(1 for s in segments if s.label == ICTAL)
+
+    # Reviewed detections of this recording replace its earlier rows.
+    detections_csv = out_dir / DETECTIONS_NAME
+    kept = []
+    if detections_csv.exists():
+        with open(detections_csv, newline="", encoding="utf-8") as fh:
+            kept = [row for row in csv.DictReader(fh) if row.get("recording_id") != rid]
+    cols = ["recording_id", "subject_id", "start_s", "end_s", "peak_prob", "status", "reviewer", "reviewed_utc"]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, cols, lineterminator="\n")
+    w.writeheader()
+    for row in kept:
+        w.writerow({c: row.get(c, "") for c in cols})
+    reviews = store.reviews()
+    for r in reviews:
+        if r.status == UNREVIEWED:
+            continue
+        w.writerow({"recording_id": rid, "subject_id": sid, "start_s": f"{r.start_s:.3f}", "end_s": f"{r.end_s:.3f}",
+                    "peak_prob": f"{r.peak_prob:.4f}", "status": r.status, "reviewer": r.author,
+                    "reviewed_utc": r.time_utc})
+    atomic_write_text(detections_csv, buf.getvalue())
+    confirmed = sum(1 for r in reviews if r.status == "confirmed")
+    rejected = sum(1 for r in reviews if r.status == "rejected")
+    return ExportSummary(manifest_path, segments_csv, detections_csv, len(manifest.recordings), len(seizures),
+                         len(segments) - ictal, ictal, confirmed, rejected, tuple(skipped))
+
+
+EVENT_COLUMNS = ("event", "start_s", "end_s", "duration_s", "peak_prob", "peak_time_s", "status", "reviewer",
+                 "reviewed_utc", "top_joints")
+
+
+def events_csv_text(events: Sequence[Event], store: Optional[AnnotationStore] = None) -> str:
+    """One row per event with its review status (from ``store``) and its three most attended joints."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(EVENT_COLUMNS)
+    for k, ev in enumerate(events, start=1):
+        review = store.review_of(ev.start_s, ev.end_s) if store is not None else None
+        top = ""
+        if ev.mean_attention:
+            order = np.argsort(-np.nan_to_num(np.asarray(ev.mean_attention, dtype=float), nan=-1.0))[:3]
+            top = " ".join(JOINT_NAMES[i] for i in order)
+        w.writerow([k, f"{ev.start_s:.3f}", f"{ev.end_s:.3f}", f"{ev.duration_s:.3f}", f"{ev.peak_prob:.4f}",
+                    f"{ev.peak_time_s:.3f}", review.status if review else UNREVIEWED,
+                    review.author if review else "", review.time_utc if review else "", top])
+    return buf.getvalue()
+
+
+def export_events_csv(path: str | Path, events: Sequence[Event], store: Optional[AnnotationStore] = None) -> Path:
+    return atomic_write_text(path, events_csv_text(events, store))

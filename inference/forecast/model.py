@@ -1,0 +1,228 @@
+"""VideoMAE models for forecasting: presets, local folders, model folders on disk.
+
+A *forecast model folder* holds ``forecast.json`` (format ``semioscope.forecast``) plus
+safetensors weights, never pickles:
+
+- kind ``pretrained`` (written by pre-training): ``encoder.safetensors`` (the VideoMAEModel
+  encoder, the export used for fine-tuning), ``pretrain_model.safetensors`` (encoder + decoder,
+  for resuming and for the zero-shot reconstruction score), ``pretrain_state.*`` (optimiser).
+- kind ``classifier`` (written by fine-tuning): ``classifier.safetensors`` (encoder + pooled-token
+  head), the clip length, horizon and decision threshold.
+
+The classifier pools the encoder's patch tokens by their mean (VideoMAE has no CLS token; this is
+what ``VideoMAEForVideoClassification`` does with ``use_mean_pooling``), applies a LayerNorm
+(``fc_norm``) and one linear layer giving the logit of "onset within H s".
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from ..atomic import atomic_write_json
+from ..errors import CheckpointError, SemioscopeError
+
+FORECAST_FORMAT = "semioscope.forecast"
+FORECAST_VERSION = 1
+FORECAST_JSON = "forecast.json"
+ENCODER_FILE = "encoder.safetensors"
+PRETRAIN_FILE = "pretrain_model.safetensors"
+CLASSIFIER_FILE = "classifier.safetensors"
+
+KIND_PRETRAINED = "pretrained"
+KIND_CLASSIFIER = "classifier"
+
+# VideoMAEConfig keyword sets. ``base`` is the MCG-NJU/videomae-base layout (224 px, 16 frames,
+# tubelet 2, ViT-B encoder, 4-layer decoder of width 384); ``tiny`` trains on a CPU.
+PRESETS: dict[str, dict[str, Any]] = {
+    "tiny": dict(image_size=64, patch_size=16, num_channels=3, num_frames=16, tubelet_size=2,
+                 hidden_size=96, num_hidden_layers=3, num_attention_heads=4, intermediate_size=192,
+                 decoder_hidden_size=64, decoder_num_hidden_layers=1, decoder_num_attention_heads=4,
+                 decoder_intermediate_size=128, use_mean_pooling=False, norm_pix_loss=True,
+                 hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0),
+    "base": dict(image_size=224, patch_size=16, num_channels=3, num_frames=16, tubelet_size=2,
+                 hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
+                 decoder_hidden_size=384, decoder_num_hidden_layers=4, decoder_num_attention_heads=6,
+                 decoder_intermediate_size=1536, use_mean_pooling=False, norm_pix_loss=True),
+}
+
+
+def preset_config(preset: str, **overrides: Any):
+    """A ``VideoMAEConfig`` for a named preset (random initialisation; nothing is downloaded)."""
+    from transformers import VideoMAEConfig
+
+    if preset not in PRESETS:
+        raise SemioscopeError(f"unknown forecast preset {preset!r} (choose from {', '.join(PRESETS)})")
+    kw = dict(PRESETS[preset])
+    kw.update({k: v for k, v in overrides.items() if v is not None})
+    return VideoMAEConfig(**kw)
+
+
+def config_from_dict(data: dict[str, Any]):
+    from transformers import VideoMAEConfig
+
+    return VideoMAEConfig.from_dict(dict(data))
+
+
+def load_pretraining_model(init_dir: str | Path):
+    """``VideoMAEForPreTraining`` from a LOCAL folder in the MCG-NJU/videomae-base layout
+    (``config.json`` + ``model.safetensors``). Never downloads and never unpickles."""
+    from transformers import VideoMAEForPreTraining
+
+    init_dir = Path(init_dir)
+    if not (init_dir / "config.json").is_file():
+        raise CheckpointError(init_dir, "not a VideoMAE folder: config.json is missing (give a local folder in "
+                                        "the MCG-NJU/videomae-base layout; nothing is downloaded)")
+    if not any(init_dir.glob("*.safetensors")):
+        raise CheckpointError(init_dir, "no .safetensors weights found (pickled pytorch_model.bin is never loaded; "
+                                        "convert it to safetensors first)")
+    try:
+        return VideoMAEForPreTraining.from_pretrained(str(init_dir), local_files_only=True, use_safetensors=True)
+    except Exception as exc:  # transformers raises OSError/ValueError on bad folders
+        raise CheckpointError(init_dir, f"cannot load VideoMAE weights ({type(exc).__name__}: {exc})") from None
+
+
+def new_pretraining_model(config, seed: int = 0):
+    """A randomly initialised ``VideoMAEForPreTraining`` (deterministic for a seed)."""
+    import torch
+    from transformers import VideoMAEForPreTraining
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return VideoMAEForPreTraining(config)
+
+
+def new_encoder(config, seed: int = 0):
+    import torch
+    from transformers import VideoMAEModel
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return VideoMAEModel(config)
+
+
+def make_classifier(encoder, seed: int = 0):
+    """Wrap a ``VideoMAEModel`` encoder with the pooled-token linear head (see module docstring)."""
+    import torch
+    import torch.nn as nn
+
+    class _ForecastClassifier(nn.Module):
+        """pixel_values ``[B, 16, 3, S, S]`` (VideoMAE-normalised) -> logits ``[B]``."""
+
+        def __init__(self, enc):
+            super().__init__()
+            self.encoder = enc
+            hidden = enc.config.hidden_size
+            self.fc_norm = nn.LayerNorm(hidden)
+            self.head = nn.Linear(hidden, 1)
+
+        def features(self, pixel_values):
+            """The pooled token ``[B, hidden]``: mean of the patch tokens, then LayerNorm."""
+            tokens = self.encoder(pixel_values=pixel_values).last_hidden_state
+            return self.fc_norm(tokens.mean(dim=1))
+
+        def forward(self, pixel_values):
+            return self.head(self.features(pixel_values)).squeeze(-1)
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = _ForecastClassifier(encoder)
+        nn.init.normal_(model.head.weight, std=0.02)
+        nn.init.zeros_(model.head.bias)
+    return model
+
+
+# -- forecast model folders -------------------------------------------------------------------
+
+def write_forecast_json(folder: str | Path, kind: str, videomae_config, extra: dict[str, Any]) -> Path:
+    import torch
+    import transformers
+
+    info = {
+        "format": FORECAST_FORMAT,
+        "version": FORECAST_VERSION,
+        "kind": kind,
+        "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "torch_version": torch.__version__,
+        "transformers_version": transformers.__version__,
+        "videomae_config": videomae_config.to_dict(),
+    }
+    info.update(extra)
+    return atomic_write_json(Path(folder) / FORECAST_JSON, info)
+
+
+def read_forecast_json(folder: str | Path, kind: Optional[str] = None) -> dict[str, Any]:
+    """Parse and check ``forecast.json``; ``kind`` requires a pretrained or classifier folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CheckpointError(folder, "forecast model folder not found")
+    path = folder / FORECAST_JSON
+    if not path.is_file():
+        raise CheckpointError(path, "missing: not a Semioscope forecast model folder")
+    try:
+        info = json.loads(path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(path, f"invalid JSON ({exc})") from None
+    if not isinstance(info, dict) or info.get("format") != FORECAST_FORMAT:
+        raise CheckpointError(path, f"not a forecast model (format {info.get('format') if isinstance(info, dict) else None!r})")
+    if int(info.get("version", 0)) > FORECAST_VERSION:
+        raise CheckpointError(path, f"version {info.get('version')} is newer than this Semioscope supports")
+    if "videomae_config" not in info:
+        raise CheckpointError(path, "incomplete: missing videomae_config")
+    if kind is not None and info.get("kind") != kind:
+        raise CheckpointError(path, f"is a {info.get('kind')!r} forecast model; this step needs a {kind!r} one "
+                                    f"({'run forecast pretrain first' if kind == KIND_PRETRAINED else 'run forecast finetune first'})")
+    return info
+
+
+def load_state_into(module, path: str | Path, prefix: str = "") -> None:
+    """Load safetensors weights (keys optionally under ``prefix``) requiring an exact match."""
+    from ..checkpoint import load_tensors
+
+    path = Path(path)
+    tensors, _ = load_tensors(path)
+    if prefix:
+        tensors = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    own = module.state_dict()
+    missing = sorted(set(own) - set(tensors))
+    extra = sorted(set(tensors) - set(own))
+    if missing or extra:
+        raise CheckpointError(path, f"weights do not match forecast.json's architecture "
+                                    f"({len(missing)} missing, e.g. {missing[:1]}; {len(extra)} unexpected, e.g. {extra[:1]})")
+    for k, v in tensors.items():
+        if tuple(v.shape) != tuple(own[k].shape):
+            raise CheckpointError(path, f"weight {k} has shape {tuple(v.shape)}, expected {tuple(own[k].shape)}")
+    module.load_state_dict(tensors, strict=True)
+
+
+def save_state(path: str | Path, module, kind: str) -> Path:
+    from ..checkpoint import save_tensors
+
+    return save_tensors(path, module.state_dict(), {"format": f"{FORECAST_FORMAT}.{kind}"})
+
+
+def load_encoder(folder: str | Path):
+    """The pre-trained encoder (``VideoMAEModel``) of a ``pretrained`` folder, and its forecast.json."""
+    info = read_forecast_json(folder, KIND_PRETRAINED)
+    cfg = config_from_dict(info["videomae_config"])
+    enc = new_encoder(cfg)
+    load_state_into(enc, Path(folder) / ENCODER_FILE)
+    return enc, info
+
+
+def load_pretrained_full(folder: str | Path):
+    """Encoder + decoder (``VideoMAEForPreTraining``) of a ``pretrained`` folder."""
+    info = read_forecast_json(folder, KIND_PRETRAINED)
+    model = new_pretraining_model(config_from_dict(info["videomae_config"]))
+    load_state_into(model, Path(folder) / PRETRAIN_FILE)
+    return model, info
+
+
+def load_classifier(folder: str | Path):
+    """A fine-tuned classifier (eval mode, CPU) and its forecast.json."""
+    info = read_forecast_json(folder, KIND_CLASSIFIER)
+    cfg = config_from_dict(info["videomae_config"])
+    model = make_classifier(new_encoder(cfg))
+    load_state_into(model, Path(folder) / CLASSIFIER_FILE)
+    return model.eval(), info

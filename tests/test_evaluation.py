@@ -1,0 +1,90 @@
+"""Metrics, threshold choice, baselines and event-level scoring on hand-made traces."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from inference.config import EventConfig, SegmentConfig
+from inference.evaluation import RecordingTrace, score_recording, summarise_events
+from inference.manifest import Seizure
+from inference.metrics import choose_threshold, majority_class, mean_sd, random_chance, segment_metrics
+
+
+def test_segment_metrics_known_values():
+    y = np.array([0, 0, 1, 1])
+    p = np.array([0.1, 0.4, 0.35, 0.8])
+    m = segment_metrics(y, p, 0.5)
+    assert m["accuracy"] == pytest.approx(0.75)
+    assert m["auroc"] == pytest.approx(0.75)
+    assert m["precision"] == pytest.approx(1.0) and m["recall"] == pytest.approx(0.5)
+    assert m["f1"] == pytest.approx(2 / 3)
+    assert m["auprc"] == pytest.approx((1.0 + 2 / 3) / 2)  # average precision
+    one_class = segment_metrics(np.zeros(3, int), np.array([0.1, 0.2, 0.3]), 0.5)
+    assert math.isnan(one_class["auroc"]) and one_class["accuracy"] == 1.0
+
+
+@pytest.mark.parametrize("rule", ["f1", "youden"])
+def test_threshold_separates_separable_validation(rule):
+    y = np.array([0, 0, 0, 1, 1])
+    p = np.array([0.05, 0.2, 0.3, 0.6, 0.9])
+    t = choose_threshold(y, p, rule)
+    assert 0.3 < t < 0.6
+    assert segment_metrics(y, p, t)["f1"] == 1.0
+    assert choose_threshold(np.zeros(4, int), np.random.rand(4), rule) == 0.5
+
+
+def test_baselines():
+    y = np.array([0] * 6 + [1] * 4)
+    rc = random_chance(y)
+    assert rc["accuracy"] == 0.5 and rc["auroc"] == 0.5 and rc["auprc"] == pytest.approx(0.4)
+    assert rc["f1"] == pytest.approx(2 * 0.4 * 0.5 / 0.9)
+    oc = majority_class(y, 0)
+    assert oc["accuracy"] == pytest.approx(0.6) and oc["recall"] == 0 and oc["f1"] == 0 and oc["auroc"] == 0.5
+    oc1 = majority_class(y, 1)
+    assert oc1["recall"] == 1 and oc1["precision"] == pytest.approx(0.4)
+
+
+def test_mean_sd():
+    s = mean_sd([{"auroc": 0.9}, {"auroc": 0.8}, {"auroc": float("nan")}], ["auroc"])
+    assert s["auroc"]["mean"] == pytest.approx(0.85) and s["auroc"]["n"] == 2
+    assert s["auroc"]["sd"] == pytest.approx(np.std([0.9, 0.8], ddof=1))
+
+
+def _trace(duration=600.0, high=((215, 250),), stride=1.0):
+    starts = np.arange(0, duration - 5 + 1e-9, stride)
+    prob = np.full(len(starts), 0.05, np.float32)
+    for a, b in high:
+        prob[(starts >= a) & (starts <= b)] = 0.95
+    prob[100:103] = np.nan  # a gap (no person) never fires
+    return RecordingTrace("r1", "s1", starts, starts + 5.0, prob, np.zeros((len(starts), 14), np.float32), duration)
+
+
+def test_event_scoring_detection_latency_and_false_alarms():
+    seg = SegmentConfig()
+    ev = EventConfig(threshold=0.5, hysteresis=0.1, min_duration_s=3.0, merge_gap_s=10.0)
+    sz = [Seizure(200.0, 210.0, 260.0)]
+    row = score_recording(_trace(high=((215, 250), (450, 455))), sz, seg, ev)
+    s = row["seizures"][0]
+    assert s["detected"]
+    # Alarm at the first firing window's end (215 + 5 s): 20 s after EEG onset, 10 s after clinical.
+    assert s["latency_eeg_s"] == pytest.approx(20.0) and s["latency_clinical_s"] == pytest.approx(10.0)
+    assert row["false_alarms"] == 1 and row["n_alarms"] == 2
+    assert row["interictal_s"] == pytest.approx(600 - (320 - 170))
+    summary = summarise_events([row])
+    assert summary["sensitivity"] == 1.0
+    assert summary["false_alarms_per_hour"] == pytest.approx(1 / (450 / 3600))
+
+
+def test_event_scoring_missed_seizure_and_tolerance():
+    seg = SegmentConfig()
+    ev = EventConfig(threshold=0.5)
+    sz = [Seizure(200.0, 210.0, 260.0)]
+    # An alarm 20 s before EEG onset lies within the 30 s tolerance: a detection, not a false alarm.
+    early = score_recording(_trace(high=((175, 185),)), sz, seg, ev)
+    assert early["seizures"][0]["detected"] and early["false_alarms"] == 0
+    assert early["seizures"][0]["latency_eeg_s"] == pytest.approx(-20.0)
+    missed = score_recording(_trace(high=()), sz, seg, ev)
+    assert not missed["seizures"][0]["detected"] and missed["false_alarms"] == 0
+    assert summarise_events([missed])["sensitivity"] == 0.0

@@ -1,0 +1,93 @@
+"""N-shot draws without subject leakage, metrics, alarms and the result-file hook."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.errors import SemioscopeError
+from inference.forecast.fewshot import binary_metrics, rank_probability, sample_shots
+from inference.forecast.labels import ForecastClip
+from inference.forecast.trace import (ForecastTrace, add_forecast_to_result, forecast_alarms, forecast_from_result,
+                                      window_starts)
+
+
+def _clips(n_subjects=8, pos=(6, 0, 3, 6, 1, 6, 0, 2), neg=(5, 9, 0, 5, 4, 5, 7, 3)):
+    out = []
+    for s in range(n_subjects):
+        for k in range(pos[s]):
+            out.append(ForecastClip(f"r{s}", f"sub{s}", Path(f"v{s}.mp4"), 10.0 + k, 15.0 + k, 1, 0.0))
+        for k in range(neg[s]):
+            out.append(ForecastClip(f"r{s}", f"sub{s}", Path(f"v{s}.mp4"), 100.0 + 5 * k, 105.0 + 5 * k, 0))
+    return out
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_shots_have_no_subject_leakage(n):
+    clips = _clips()
+    seen = set()
+    for draw in range(15):
+        d = sample_shots(clips, n, seed=11, draw=draw)
+        train_labels = [clips[i].label for i in d.train]
+        assert sorted(train_labels) == [0] * n + [1] * n
+        assert len(set(d.train)) == 2 * n
+        train_subj = {clips[i].subject_id for i in d.train}
+        test_subj = {clips[i].subject_id for i in d.test}
+        assert train_subj == set(d.train_subjects) and test_subj == set(d.test_subjects)
+        assert not train_subj & test_subj
+        # Every clip of a non-training subject is tested; both classes are present.
+        assert sorted(d.test) == [i for i, c in enumerate(clips) if c.subject_id not in train_subj]
+        assert {clips[i].label for i in d.test} == {0, 1}
+        seen.add(d.train)
+    assert len(seen) > 5  # draws differ
+    assert sample_shots(clips, n, 11, 3) == sample_shots(clips, n, 11, 3)  # fixed seeds reproduce
+
+
+def test_shots_spread_over_subjects_and_cap_test():
+    clips = _clips()
+    d = sample_shots(clips, 2, seed=0, draw=0)
+    pos_subjects = {clips[i].subject_id for i in d.train if clips[i].label == 1}
+    assert len(pos_subjects) == 2  # one positive from each of two subjects
+    capped = sample_shots(clips, 2, seed=0, draw=0, max_test=5)
+    assert len(capped.test) == 5 and set(capped.test) <= set(d.test)
+
+
+def test_shots_fail_clearly_without_enough_subjects():
+    clips = _clips(2, pos=(3, 3), neg=(3, 3))
+    with pytest.raises(SemioscopeError, match="both positive and negative"):
+        sample_shots(clips, 4, seed=0)
+    with pytest.raises(SemioscopeError, match="needs 9 positive clips; only 8 exist"):
+        sample_shots(_clips(pos=(1,) * 8), 9, seed=0)
+
+
+def test_binary_metrics_and_rank_probability():
+    y = np.array([0, 0, 1, 1])
+    m = binary_metrics(y, np.array([0.1, 0.6, 0.4, 0.9]))
+    assert m["roc_auc"] == pytest.approx(0.75)
+    assert m["bacc"] == pytest.approx(0.5)
+    assert m["pr_auc"] == pytest.approx((1.0 + 2 / 3) / 2)
+    assert rank_probability(np.array([5.0, 1.0, 3.0])).tolist() == pytest.approx([5 / 6, 1 / 6, 0.5])
+
+
+def test_window_starts_and_alarms():
+    assert window_starts(10.0, 5.0, 1.0).tolist() == [0, 1, 2, 3, 4, 5]
+    assert window_starts(4.0, 5.0, 1.0).tolist() == []
+    tr = ForecastTrace(np.arange(8.0), np.arange(8.0) + 5, [0.1, 0.7, 0.8, 0.2, np.nan, 0.9, 0.95, 0.1])
+    alarms = forecast_alarms(tr, 0.5, onsets=[9.0, 40.0])
+    # Rising crossings at windows 1 (end 6 s) and 5 (end 10 s); the first precedes the 9 s onset by 3 s.
+    assert alarms == [(6.0, 3.0), (10.0, 30.0)]
+    assert forecast_alarms(tr, 0.5, onsets=[9.0, 40.0], max_lead_s=20.0) == [(6.0, 3.0), (10.0, None)]
+    assert forecast_alarms(tr, 0.99) == []
+
+
+def test_forecast_trace_round_trips_through_result_file(tmp_path):
+    from inference.results import AnalysisResult
+
+    res = AnalysisResult(np.arange(3.0), np.arange(3.0) + 5, np.array([0.1, 0.2, 0.3]), np.zeros((3, 14)))
+    tr = ForecastTrace([0.0, 1.0], [5.0, 6.0], [0.25, np.nan], {"kind": "forecast", "horizon_s": 5.0})
+    add_forecast_to_result(res, tr)
+    path = res.save(tmp_path / "x.result.npz")
+    back = forecast_from_result(AnalysisResult.load(path))
+    assert back.start_s.tolist() == [0.0, 1.0] and back.end_s.tolist() == [5.0, 6.0]
+    assert back.prob[0] == pytest.approx(0.25) and np.isnan(back.prob[1])
+    assert back.meta["horizon_s"] == 5.0
+    assert forecast_from_result(AnalysisResult.load(path), "nothing") is None
