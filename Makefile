@@ -1,7 +1,7 @@
 # Semioscope set-up. Two commands matter: `make demo` and `make test` (see README.md).
 # Everything a fresh clone needs is installed from here: Qt's system libraries (apt-get, only
 # where missing), a .venv, torch 2.13.0 first (the CPU wheel; a looser pin would pull a
-# multi-GB CUDA build), then the project with its dev extra.
+# multi-GB CUDA build), then the project with its dev and ray extras (ray: the local-cluster test).
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH_PIN)
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,ray]"
 	@touch $(STAMP)
 
 install: $(STAMP)
