@@ -20,6 +20,24 @@ TRACK_FORMAT = "semioscope.keypoints"
 TRACK_VERSION = 1
 
 
+def deterministic_npz(arrays: dict[str, np.ndarray]) -> bytes:
+    """A compressed ``.npz`` (readable by ``np.load``) whose bytes depend only on the arrays.
+
+    ``np.savez_compressed`` stamps the current time into each zip entry, so identical data gives
+    different files; fixed entry dates make same-seed outputs byte-identical.
+    """
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, arr in arrays.items():
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with zf.open(info, "w") as entry:
+                np.lib.format.write_array(entry, np.asarray(arr), allow_pickle=False)
+    return buf.getvalue()
+
+
 @dataclass
 class KeypointTrack:
     """A 14-joint track sampled at ``times``.
@@ -103,13 +121,10 @@ class KeypointTrack:
             "meta": self.meta,
         }
 
-        def write(fh) -> None:
-            buf = io.BytesIO()
-            np.savez_compressed(buf, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
-                                times=self.times, xy=self.xy, conf=self.conf)
-            fh.write(buf.getvalue())
+        arrays = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+                  "times": self.times, "xy": self.xy, "conf": self.conf}
+        return atomic_write(path, lambda fh: fh.write(deterministic_npz(arrays)))
 
-        return atomic_write(path, write)
 
     @classmethod
     def load(cls, path: str | Path) -> "KeypointTrack":
