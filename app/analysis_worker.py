@@ -58,7 +58,9 @@ class AnalysisWorker(QThread):
     - ``cancelled()``
 
     Exactly one of the last three is emitted per run. ``engine_config``: an
-    ``inference.engine.EngineConfig`` (default: stride 1 s, device auto).
+    ``inference.engine.EngineConfig`` (default: stride 1 s, device auto). ``reuse``: take a
+    finished, current result at ``out_path`` (``AnalysisEngine.reusable_result``: only a stale
+    forecast trace or event rules are redone) instead of analysing again.
     """
 
     progress = Signal(float, float, str)
@@ -69,7 +71,7 @@ class AnalysisWorker(QThread):
 
     def __init__(self, video: str | Path, run_dir: Optional[str | Path] = None, out_path: Optional[str | Path] = None,
                  engine_config: Any = None, model: Any = None, log_path: Optional[str | Path] = None,
-                 torch_threads: Optional[int] = None, parent=None):
+                 torch_threads: Optional[int] = None, reuse: bool = False, parent=None):
         super().__init__(parent)
         self.video = Path(video)
         self.run_dir = Path(run_dir) if run_dir is not None else None
@@ -78,6 +80,7 @@ class AnalysisWorker(QThread):
         self.model = model
         self.log_path = Path(log_path) if log_path is not None else None
         self.torch_threads = torch_threads
+        self.reuse = reuse
         self.token = CancelToken()
         self.outcome: Optional[str] = None  # "finished" | "failed" | "cancelled"
         self.error: Optional[str] = None
@@ -111,8 +114,13 @@ class AnalysisWorker(QThread):
                 model = load_run(self.run_dir, device=cfg.device)
             self.token.check()
             engine = AnalysisEngine(model, cfg)
-            result = engine.analyze(self.video, self.out_path, on_partial=self._on_partial,
-                                    progress=self._on_progress, cancel=self.token)
+            result = None
+            if self.reuse and self.out_path is not None:
+                result = engine.reusable_result(self.video, self.out_path, progress=self._on_progress,
+                                                cancel=self.token)
+            if result is None:
+                result = engine.analyze(self.video, self.out_path, on_partial=self._on_partial,
+                                        progress=self._on_progress, cancel=self.token)
         except Cancelled:
             self.outcome = "cancelled"
             self.cancelled.emit()

@@ -33,6 +33,9 @@ APP_NAME = "Semioscope"
 RESULTS_SUFFIX = ".result.npz"
 
 
+ALARM_STATUS = "—"  # a forecast alarm's status column: alarms are not reviewable
+
+
 def results_path_for(video: str | Path) -> Path:
     """Where the window writes (and looks for) a video's analysis: ``<stem>.result.npz`` beside it."""
     video = Path(video)
@@ -91,6 +94,9 @@ class MainWindow(QMainWindow):
         self._seizure_ids: list[str] = []
         self._keypoints = None  # KeypointTrack for the skeleton
         self._forecast = None
+        self._forecast_trace = None  # inference.forecast.trace.ForecastTrace of the shown result
+        self.alarms: list = []  # forecast alarms as EventRow, listed after the detections
+        self._reuse_detector = False  # the loaded result is current but for its forecast trace
         self._model_cache = None  # ((run folder, device), LoadedDetector)
         self._decode_latency_s = 0.0  # smoothed request-to-frame time of the loader
         self._pending_seek_s: Optional[float] = None
@@ -163,6 +169,7 @@ class MainWindow(QMainWindow):
         self.actions["view.skeleton"].setChecked(True)
         self.actions["view.colour_attention"].setChecked(True)
         self.actions["view.forecast"].setChecked(True)
+        self.timeline.forecast_check.toggled.connect(self.actions["view.forecast"].setChecked)
         self.undo_stack.canUndoChanged.connect(self.actions["edit.undo"].setEnabled)
         self.undo_stack.canRedoChanged.connect(self.actions["edit.redo"].setEnabled)
         self.undo_stack.undoTextChanged.connect(lambda t: self.actions["edit.undo"].setText(f"Undo {t}".strip()))
@@ -405,6 +412,14 @@ class MainWindow(QMainWindow):
                 stale = str(exc)
         self.results_path = path
         self._show_result(result)
+        fc_stale = self._forecast_stale(result) if not stale and result.complete else None
+        if fc_stale:
+            if self.model_dir is not None:  # the analysis keeps the detector's windows, redoes the forecast
+                self._reuse_detector = True
+                self.show_message(f"Results {path.name}: {fc_stale}; computing the forecast trace…")
+                return False
+            self.show_warning(f"Results {path.name}: {fc_stale}. Open the detector too (review --model RUN "
+                              "--forecast-model DIR) to compute the forecast trace.")
         if stale:
             self.show_warning(f"Results {path.name} are stale: {stale}."
                               + (" Re-analysing." if self.model_dir is not None else
@@ -436,14 +451,34 @@ class MainWindow(QMainWindow):
         if result.gaps:
             gaps = ([g.start_s for g in result.gaps], [g.end_s for g in result.gaps])
         self._gaps = gaps
-        fc = result.traces.get("forecast")
+        from inference.forecast.trace import forecast_from_result
+
+        fc = forecast_from_result(result)
         if fc is not None:
-            self.set_forecast(0.5 * (fc.start_s + fc.end_s), fc.value)
+            self.set_forecast(0.5 * (fc.start_s + fc.end_s), fc.prob)
+        else:
+            self._forecast = None
+            self.timeline.setForecast([], [])
+        self._forecast_trace = fc
         self._redraw_trace()
+
+    def _forecast_stale(self, result) -> Optional[str]:
+        """Why the result's forecast trace is not that of the forecast model given (None: it is,
+        or none is given)."""
+        model = getattr(self.engine_config, "forecast_model", None)
+        if not model:
+            return None
+        from inference.engine import forecast_trace_stale
+
+        try:
+            return forecast_trace_stale(result, model, float(getattr(self.engine_config, "stride_s", 1.0)))
+        except SemioscopeError as exc:
+            return str(exc)
 
     def set_forecast(self, t, value) -> None:
         """The forecaster's trace (``t [M]`` seconds, ``value [M]``), toggled with View → forecast."""
         self._forecast = (np.asarray(t, dtype=np.float64), np.asarray(value, dtype=np.float64))
+        self._forecast_trace = None  # a bare curve: no windows to take alarms from
         self.timeline.setForecast(*self._forecast)
         self.timeline.setForecastVisible(self.actions["view.forecast"].isChecked())
 
@@ -469,6 +504,10 @@ class MainWindow(QMainWindow):
         self.store = None
         self._keypoints = None
         self._forecast = None
+        self._forecast_trace = None
+        self.alarms = []
+        self._reuse_detector = False
+        self.timeline.setForecast([], [])
         self.events = []
         self.current_event = None
         self.shown_frame = -1
@@ -503,8 +542,9 @@ class MainWindow(QMainWindow):
         threads = max(1, (os.cpu_count() or 2) - 1)
         out = self.results_path if self.results_path is not None else results_path_for(self.video_path)
         self.results_path = out
+        reuse, self._reuse_detector = self._reuse_detector, False
         self.worker = AnalysisWorker(self.video_path, self.model_dir, out, cfg, model=model, log_path=self.log_path,
-                                     torch_threads=threads, parent=self)
+                                     torch_threads=threads, reuse=reuse, parent=self)
         self.worker.progress.connect(self._on_progress)
         self.worker.partial.connect(self._on_partial)
         self.worker.finished_result.connect(self._on_analysis_finished)
@@ -627,7 +667,7 @@ class MainWindow(QMainWindow):
             self.events = detect_events(self._starts, self._ends, self._prob, self.event_config, self._att)
         else:
             self.events = []
-        if self.current_event is not None and self.current_event >= len(self.events):
+        if self.current_event is not None and self.current_event >= len(self.events) + len(self.alarms):
             self.current_event = None
         self._refresh_event_rows()
 
@@ -638,10 +678,31 @@ class MainWindow(QMainWindow):
         return [EventRow.from_event(e, store.status_of(e.start_s, e.end_s) if store else UNREVIEWED)
                 for e in self.events]
 
+    def _alarm_rows(self):
+        """Forecast alarms: upward crossings of the forecast model's threshold by its trace, each
+        with its lead time before the next annotated onset (clinical or EEG, as the forecast
+        model was trained on) when one follows within 60 s. Not reviewable: their status is
+        ``ALARM_STATUS`` and confirm/reject ignore them."""
+        from inference.forecast.trace import forecast_alarms
+        from widgets.display_data import FORECAST_ALARM, EventRow
+
+        fc = self._forecast_trace
+        if fc is None or not len(fc):
+            return []
+        field = "eeg_onset_s" if fc.meta.get("onset") == "eeg" else "clinical_onset_s"
+        onsets = [getattr(s, field) for s in (self.store.seizures() if self.store else [])]
+        onsets = [t for t in onsets if t is not None]
+        rows = []
+        for t, lead in forecast_alarms(fc, float(fc.meta.get("threshold", 0.5)), onsets):
+            k = int(np.argmin(np.abs(fc.end_s - t)))
+            rows.append(EventRow(t, t, float(fc.prob[k]), ALARM_STATUS, FORECAST_ALARM, lead))
+        return rows
+
     def _refresh_event_rows(self) -> None:
         rows = self._event_rows()
+        self.alarms = self._alarm_rows()
         self.timeline.setEvents(rows)
-        self.event_list.setEvents(rows)
+        self.event_list.setEvents(rows + self.alarms)
         if self.current_event is not None:
             self.event_list.selectRow(self.current_event)
 
@@ -650,6 +711,16 @@ class MainWindow(QMainWindow):
         return self.store.status_of(e.start_s, e.end_s) if self.store else UNREVIEWED
 
     def go_to_event(self, index: int) -> None:
+        """Go to row ``index`` of the events panel: a detection, or (after them) a forecast alarm."""
+        if len(self.events) <= index < len(self.events) + len(self.alarms):
+            a = self.alarms[index - len(self.events)]
+            self.current_event = index
+            self.event_list.selectRow(index)
+            self.seek(a.start_s)
+            lead = f", {a.lead_time_s:.1f} s before the annotated onset" if a.lead_time_s is not None \
+                else " (no annotated onset follows)"
+            self.show_message(f"Forecast alarm at {a.start_s:.1f} s, P = {a.peak_prob:.2f}{lead}")
+            return
         if not 0 <= index < len(self.events):
             return
         self.current_event = index
@@ -663,8 +734,11 @@ class MainWindow(QMainWindow):
                           f"peak {e.peak_prob:.2f}, {self.event_status(index)}")
 
     def next_event(self) -> None:
+        """The next detection (N / P walk the detections to review; forecast alarms are skipped)."""
         row = self.event_list.nextRow(self.current_event) if self.current_event is not None \
             else self.event_list.rowAfter(self.current_time - 1e-6)
+        while row is not None and row >= len(self.events):
+            row = self.event_list.nextRow(row)
         if row is None:
             self.show_message("No later event", 3000)
             return
@@ -673,6 +747,8 @@ class MainWindow(QMainWindow):
     def previous_event(self) -> None:
         row = self.event_list.previousRow(self.current_event) if self.current_event is not None \
             else self.event_list.rowBefore(self.current_time)
+        while row is not None and row >= len(self.events):
+            row = self.event_list.previousRow(row)
         if row is None:
             self.show_message("No earlier event", 3000)
             return
@@ -689,6 +765,9 @@ class MainWindow(QMainWindow):
     def review_current(self, status: str) -> None:
         """Confirm / reject / reset the current event (the selected one, else the one under the cursor)."""
         i = self._event_at_cursor()
+        if i is not None and i >= len(self.events):
+            self.show_message("Forecast alarms are not reviewed: confirm or reject the detections", 4000)
+            return
         if i is None or self.store is None:
             self.show_message("No event selected: go to one with N / P or click it", 4000)
             return

@@ -83,6 +83,10 @@ class EngineConfig:
     - ``queue_windows``: windows buffered between producer and model (0: 2 x batch size).
     - ``cpu_threads``: torch threads for the model on CPU during an analysis (0: one fewer than
       the cores, at least 1: the producer needs a core, and oversubscribed torch threads spin).
+    - ``forecast_model``: a forecast ``classifier`` folder (``semioscope forecast finetune``);
+      after the detector pass the engine adds its trace, P(onset within H s) over windows at
+      ``stride_s``, to the result as trace ``"forecast"``. Not part of the resume key: a changed
+      forecast model only recomputes that trace.
     """
 
     stride_s: float = 1.0
@@ -98,6 +102,7 @@ class EngineConfig:
     resume: bool = True
     queue_windows: int = 0
     cpu_threads: int = 0
+    forecast_model: Optional[str] = None
 
     def event_config(self, base: EventConfig) -> EventConfig:
         return base.replace(**{k: float(v) for k, v in (self.events or {}).items() if v is not None})
@@ -194,6 +199,7 @@ class AnalysisRun:
         self.result: Optional[AnalysisResult] = None
         self.resumed_from = 0  # windows taken from a partial result
         self.stats: dict[str, float] = {}
+        self.forecast = None  # inference.forecast.trace.ForecastTrace, with EngineConfig.forecast_model
         self._gen: Optional[Iterator[ResultChunk]] = None
 
     def __iter__(self) -> Iterator[ResultChunk]:
@@ -236,6 +242,8 @@ class AnalysisRun:
         self.decoded = np.zeros(n_samples, dtype=bool)
         self.batch_size = cfg.batch_size if isinstance(cfg.batch_size, int) else auto_batch_size(model, self.wlen)
         self.event_cfg = eng.event_config()
+        if cfg.forecast_model:
+            eng.forecaster()  # a bad forecast folder fails now, not after the detector pass
         self._setup_keypoints()
         self.identity = eng.model_identity()
         self.config_dict = eng.analysis_config(self.kp_identity)
@@ -515,6 +523,7 @@ class AnalysisRun:
                     last_flush = now
                 if end:
                     break
+            self.forecast = self._forecast_pass()
             finished = True
         finally:
             stop.set()
@@ -532,9 +541,36 @@ class AnalysisRun:
         self.stats.update(model_s=t_model, wall_s=elapsed,
                           video_s=float(self.ends[-1] - self.starts[first]) if first < self.n_windows else 0.0)
         self.result = self._final_result()
+        if self.forecast is not None:
+            from .forecast.trace import add_forecast_to_result
+
+            add_forecast_to_result(self.result, self.forecast)
         if self.out_path is not None:
             self.result.save(self.out_path)
             partial_path_for(self.out_path).unlink(missing_ok=True)
+
+    def _forecast_pass(self):
+        """The forecast model's trace over the whole video (None without one). It runs after the
+        detector, decoding the video again in its own streaming pass (its frames are sampled
+        differently: 16 per clip at the model's size); cancelling here keeps the detector's
+        windows as a partial result, so a rerun only redoes the forecast."""
+        if not self.engine.config.forecast_model:
+            return None
+        tf = time.perf_counter()
+        trace = self.engine.forecast_trace(self.video_path, self._forecast_progress(), self.cancel)
+        self.stats["forecast_s"] = time.perf_counter() - tf
+        return trace
+
+    def _forecast_progress(self) -> Optional[ProgressFn]:
+        """Forecast windows done -> the video seconds they cover, with the message ``forecast``."""
+        if self.progress is None:
+            return None
+        total = float(self.ends[-1])
+
+        def report(done: float, n: float, message: str = "") -> None:
+            self.progress(total * done / n if n else total, total, "forecast")
+
+        return report
 
     def _set_cpu_threads(self, model: WindowModel) -> Callable[[], None]:
         """On CPU, give torch all cores but the producer's; returns how to undo it."""
@@ -662,6 +698,33 @@ class AnalysisEngine:
     def __init__(self, model: WindowModel, config: EngineConfig = EngineConfig()):
         self.model = model
         self.config = config
+        self._forecaster = None  # (classifier, forecast.json), loaded on first use
+
+    def forecast_trace(self, video_path: str | Path, progress: Optional[ProgressFn] = None,
+                       cancel: Optional[CancelToken] = None):
+        """``config.forecast_model``'s trace over a video (``inference.forecast.trace.ForecastTrace``)."""
+        from .forecast.trace import forecast_trace
+
+        trace = forecast_trace(video_path, self.config.forecast_model, stride_s=self.config.stride_s,
+                               progress=progress, cancel=cancel, device=self.config.device, model=self.forecaster())
+        trace.meta["weights_fingerprint"] = forecast_weights_fingerprint(self.config.forecast_model)
+        return trace
+
+    def forecaster(self):
+        """``(classifier, forecast.json)`` of ``config.forecast_model``, loaded once (CheckpointError
+        naming the folder when it is not a forecast classifier)."""
+        from .forecast.model import load_classifier
+
+        if self._forecaster is None:
+            self._forecaster = load_classifier(self.config.forecast_model)
+        return self._forecaster
+
+    def forecast_stale(self, result: AnalysisResult) -> Optional[str]:
+        """Why ``result``'s forecast trace does not come from ``config.forecast_model`` at this
+        stride (missing, another model or stride), or None when it does or no model is set."""
+        if not self.config.forecast_model:
+            return None
+        return forecast_trace_stale(result, self.config.forecast_model, self.config.stride_s)
 
     def event_config(self) -> EventConfig:
         """The run's event rules (validation threshold) with the user's overrides."""
@@ -679,10 +742,12 @@ class AnalysisEngine:
                                 "clips": self.model.clip_config.to_dict(), "keypoints": kp_identity,
                                 "events": self.event_config().to_dict()})
 
-    def reusable_result(self, video_path: str | Path, out_path: str | Path) -> Optional[AnalysisResult]:
+    def reusable_result(self, video_path: str | Path, out_path: str | Path, progress: Optional[ProgressFn] = None,
+                        cancel: Optional[CancelToken] = None) -> Optional[AnalysisResult]:
         """A finished result at ``out_path`` for this video, model and configuration, or None.
 
-        Only the event rules may differ: then the events are recomputed (cheap) and saved.
+        Only the event rules and the forecast trace may differ: then the events are recomputed
+        (cheap), the forecast trace is redone alone (``progress``/``cancel`` apply) and it is saved.
         """
         out_path = Path(out_path)
         if not out_path.exists():
@@ -704,6 +769,14 @@ class AnalysisEngine:
                                        res.attention)
             res.config = want
             res.save(out_path)
+        if self.forecast_stale(res) is not None:
+            from .forecast.trace import add_forecast_to_result
+
+            total = float(res.window_end_s[-1]) if len(res) else 0.0
+            report = None if progress is None else (
+                lambda d, n, m="": progress(total * d / n if n else total, total, "forecast"))
+            add_forecast_to_result(res, self.forecast_trace(video_path, report, cancel))
+            res.save(out_path)
         return res
 
     def run(self, video_path: str | Path, out_path: Optional[str | Path] = None,
@@ -719,6 +792,33 @@ class AnalysisEngine:
                 on_partial(chunk)
         assert run.result is not None
         return run.result
+
+
+def forecast_weights_fingerprint(model_dir: str | Path) -> str:
+    """The classifier weights' fingerprint: two fine-tunings can write the same forecast.json."""
+    from .forecast.model import CLASSIFIER_FILE
+
+    return file_fingerprint(Path(model_dir) / CLASSIFIER_FILE)
+
+
+def forecast_trace_stale(result: AnalysisResult, model_dir: str | Path, stride_s: float) -> Optional[str]:
+    """Why ``result`` holds no current forecast trace of the classifier folder ``model_dir`` at
+    ``stride_s`` (its ``forecast.json`` hash is stored in the trace), or None when it does."""
+    from .forecast.model import KIND_CLASSIFIER, read_forecast_json
+    from .forecast.trace import FORECAST_TRACE
+    from .results import canonical_hash
+
+    tr = result.traces.get(FORECAST_TRACE)
+    if tr is None:
+        return "it has no forecast trace"
+    want = canonical_hash(read_forecast_json(model_dir, KIND_CLASSIFIER))
+    weights = tr.meta.get("weights_fingerprint")  # absent in traces added by `forecast trace`
+    if tr.meta.get("model_hash") != want or (weights is not None and weights != forecast_weights_fingerprint(model_dir)):
+        return (f"its forecast trace comes from another forecast model "
+                f"({Path(str(tr.meta.get('model_dir', '?'))).name}, hash {tr.meta.get('model_hash')} != {want})")
+    if abs(float(tr.meta.get("stride_s", -1.0)) - float(stride_s)) > 1e-9:
+        return f"its forecast trace has stride {tr.meta.get('stride_s')} s, not {stride_s:g} s"
+    return None
 
 
 def analyze_video(video: str | Path, run_dir: str | Path, out_path: Optional[str | Path] = None,
@@ -757,7 +857,7 @@ def analyze_file(engine: AnalysisEngine, video: str | Path, out_path: str | Path
     video, out_path = Path(video), Path(out_path)
     t0 = time.perf_counter()
     try:
-        res = engine.reusable_result(video, out_path) if reuse else None
+        res = engine.reusable_result(video, out_path, progress, cancel) if reuse else None
         status = "reused"
         if res is None:
             res = engine.analyze(video, out_path, progress=progress, cancel=cancel)

@@ -74,6 +74,7 @@ def test_event_scoring_detection_latency_and_false_alarms():
     assert row["interictal_s"] == pytest.approx(600 - (320 - 170))
     summary = summarise_events([row])
     assert summary["sensitivity"] == 1.0
+    assert row["interictal_alarm_s"] == pytest.approx(10.0)  # the false alarm: windows 450..455 -> 450..460 s
     assert summary["false_alarms_per_hour"] == pytest.approx(1 / (450 / 3600))
 
 

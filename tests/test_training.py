@@ -32,7 +32,8 @@ def trained(dataset, tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     run = root / "tiny"
     rc = main(["train", "--manifest", str(manifest_path), "--preset", "tiny", "--mode", "full", "--out", str(run),
-               "--epochs", "12", "--patience", "12", "--lr", "3e-3", "--test-subjects", "2", "--val-fraction", "0.25",
+               "--epochs", "12", "--patience", "12", "--lr", "3e-3", "--batch-size", "8",
+               "--test-subjects", "2", "--val-fraction", "0.25",
                "--keypoints", "gt", "--device", "cpu", "--cache-dir", str(root / "cache"), "--seed", "0",
                "--threads", "1"])
     assert rc == 0

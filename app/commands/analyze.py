@@ -25,6 +25,7 @@ examples:
   semioscope analyze manifest.csv --model runs/tiny --out results --stride 1 --threshold 0.7
   semioscope analyze archive/ --model runs/vivit --out results --ray            # local Ray
   semioscope analyze archive/ --model runs/vivit --out results --ray ray://head:10001
+  semioscope analyze demo/videos --model runs/tiny --forecast-model runs/fc_clf --out results --keypoints gt
 """
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".m4v", ".webm", ".mpg", ".mpeg", ".wmv", ".flv")
@@ -46,6 +47,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--merge-gap", type=float, metavar="S", help="merge events closer than this (default: the run's)")
     p.add_argument("--batch-size", default="auto", help="windows per model call (default: auto from the device)")
     p.add_argument("--cache-dir", help="pose cache folder (default: the pose cache's own)")
+    p.add_argument("--forecast-model", metavar="DIR", default=None,
+                   help="forecast classifier folder (`forecast finetune`): also store its trace, P(onset within "
+                        "H s) per window, as trace 'forecast' in each result file")
     p.add_argument("--force", action="store_true", help="redo files whose result is already up to date")
     p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                    help="spread files over a Ray cluster, one task per file (no address: a local Ray instance)")
@@ -112,6 +116,7 @@ def engine_config(args) -> "object":
         pose_backend="mediapipe" if is_file else kp,
         keypoints=kp if is_file else None, cache_dir=args.cache_dir,
         events={k: v for k, v in overrides.items() if v is not None} or None,
+        forecast_model=getattr(args, "forecast_model", None),
     )
 
 
@@ -126,6 +131,10 @@ def run(args) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     outs = output_paths(videos, out_dir)
     config = engine_config(args)
+    if config.forecast_model:
+        from inference.forecast.model import KIND_CLASSIFIER, read_forecast_json
+
+        read_forecast_json(config.forecast_model, KIND_CLASSIFIER)  # one clear error, not one per file
     if args.ray is not None:
         from inference.ray_batch import analyze_with_ray
 
@@ -166,6 +175,9 @@ def _run_local(videos, outs, run_dir, config, reuse: bool):
                               position=1, leave=False) as bar:
                 def progress(done, tot, message="", _base=base, _total=durations[k]):
                     done = round(min(done, _total), 1)
+                    if message == "forecast":  # the forecast pass after the detector: this file's bar only
+                        bar(done, _total, message)
+                        return
                     bar(done, _total)
                     overall(round(_base + done, 1), total)
 

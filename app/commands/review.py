@@ -21,6 +21,7 @@ examples:
   semioscope review rec.mp4 --model runs/tiny --keypoints gt
   semioscope review --results out/rec.result.npz
   semioscope review rec.mp4 --reviewer "Dr Smith"
+  semioscope review rec.mp4 --model runs/tiny --forecast-model runs/fc_clf --keypoints gt
 """
 
 
@@ -34,6 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="keypoints for the analysis: pose estimation (default), 'gt' (the synthetic "
                         "recording's sidecar) or a keypoint file/folder")
     p.add_argument("--device", default="auto", help="analysis device: auto, cpu, cuda, cuda:N")
+    p.add_argument("--forecast-model", metavar="DIR", default=None,
+                   help="forecast classifier folder (`forecast finetune`): the analysis adds its trace and "
+                        "forecast alarms (a result without a current forecast trace is completed)")
     p.add_argument("--stride", type=float, default=1.0, metavar="S", help="analysis window stride in seconds (default 1)")
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)  # used by the screenshot test
     p.add_argument("--quit-after", type=float, default=None, metavar="S", help=argparse.SUPPRESS)
@@ -96,6 +100,6 @@ def run(args) -> int:
     from inference.engine import EngineConfig
 
     cfg = EngineConfig(stride_s=args.stride, device=args.device, keypoints=args.keypoints,
-                       pose_backend="mediapipe")
+                       pose_backend="mediapipe", forecast_model=args.forecast_model)
     return open_review_window(args.video, args.model, args.results, args.reviewer, args.annotations, cfg,
                               args.screenshot, args.quit_after, args.start_at)

@@ -37,9 +37,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="pretrained ViViT weights: a local folder (a hub id works only when online)")
     p.add_argument("--epochs", type=int, default=15, help="maximum epochs (default 15)")
     p.add_argument("--batch-size", type=int, default=16, help="windows per step (default 16)")
-    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of AdamW (default 1e-3)")
+    p.add_argument("--lr", type=float, default=0.0,
+                   help="peak learning rate of AdamW (default by preset: tiny 3e-3, small 1e-3, vivit-b 5e-4)")
     p.add_argument("--weight-decay", type=float, default=0.05)
-    p.add_argument("--patience", type=int, default=5, help="early stopping patience in epochs (default 5)")
+    p.add_argument("--patience", type=int, default=6, help="early stopping patience in epochs (default 6)")
+    p.add_argument("--min-epochs", type=int, default=8, help="never stop early before this many epochs (default 8)")
     p.add_argument("--seed", type=int, default=0, help="seed for initialisation, order and augmentation")
     p.add_argument("--split-seed", type=int, default=None, help="seed of the subject split (default: from config)")
     p.add_argument("--test-subjects", type=int, default=None, metavar="N",
@@ -93,7 +95,8 @@ def run(args) -> int:
     events = cfg.events if args.min_duration is None else cfg.events.replace(min_duration_s=args.min_duration)
     tcfg = TrainConfig(preset=args.preset, mode=args.mode, encoder=args.encoder or "", epochs=args.epochs,
                        batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, seed=args.seed,
-                       patience=args.patience, threshold_rule=args.threshold_rule, balance=args.balance,
+                       patience=args.patience, min_epochs=args.min_epochs, threshold_rule=args.threshold_rule,
+                       balance=args.balance,
                        augment=not args.no_augment, keypoints=args.keypoints, device=args.device, threads=args.threads,
                        lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
                        pooling=args.pooling, joint_layers=args.joint_layers, joint_heads=args.joint_heads,
