@@ -8,6 +8,7 @@ traceback of an unexpected error goes to the log file given, never to the consol
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 import traceback
 from pathlib import Path
@@ -100,10 +101,9 @@ class AnalysisWorker(QThread):
 
             cfg = self.engine_config or EngineConfig()
             if self.torch_threads:
-                import torch
-
-                # Leave a core to the GUI thread so it stays responsive on small machines.
-                torch.set_num_threads(self.torch_threads)
+                # Leave a core to the GUI thread so it stays responsive on small machines; the engine
+                # applies it for the analysis only and restores the process setting afterwards.
+                cfg = dataclasses.replace(cfg, cpu_threads=self.torch_threads)
             model = self.model
             if model is None:
                 if self.run_dir is None:

@@ -30,7 +30,11 @@ from typing import Any, Callable, Optional
 
 from inference.atomic import atomic_write_bytes
 from inference.errors import InputFileError
+from inference.format_json import parse_format_json
 from inference.manifest import SEIZURE_TYPES, normalise_seizure_type
+from widgets.display_data import (  # Qt-free: the statuses and mark names the widgets draw
+    CLINICAL_ONSET, CONFIRMED, EEG_ONSET, REJECTED, REVIEW_STATUSES, SEIZURE_END, SEIZURE_TIME_FIELDS, UNREVIEWED,
+)
 
 ANNOTATION_FORMAT = "semioscope.annotations"
 ANNOTATION_VERSION = 1
@@ -39,16 +43,8 @@ ANNOTATION_SUFFIX = ".semioscope-annotations.json"
 HUMAN = "human"
 MACHINE = "machine"
 
-UNREVIEWED = "unreviewed"
-CONFIRMED = "confirmed"
-REJECTED = "rejected"
-REVIEW_STATUSES = (UNREVIEWED, CONFIRMED, REJECTED)
-
 # The three marks an annotator places, in clinical order.
-EEG_ONSET = "eeg_onset_s"
-CLINICAL_ONSET = "clinical_onset_s"
-SEIZURE_END = "end_s"
-MARK_FIELDS = (EEG_ONSET, CLINICAL_ONSET, SEIZURE_END)
+MARK_FIELDS = SEIZURE_TIME_FIELDS
 MARK_LABELS = {EEG_ONSET: "EEG onset", CLINICAL_ONSET: "clinical onset", SEIZURE_END: "seizure end"}
 SEIZURE_FIELDS = MARK_FIELDS + ("seizure_type",)
 
@@ -385,16 +381,8 @@ class AnnotationStore:
 
 
 def _parse(path: Path, raw: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputFileError(path, f"annotation file is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != ANNOTATION_FORMAT:
-        fmt = data.get("format") if isinstance(data, dict) else None
-        raise InputFileError(path, f"not a Semioscope annotation file (format={fmt!r})")
-    if int(data.get("version", 0)) > ANNOTATION_VERSION:
-        raise InputFileError(path, f"annotation file version {data.get('version')} is newer than this "
-                                   f"Semioscope supports ({ANNOTATION_VERSION})")
+    data = parse_format_json(raw, path, ANNOTATION_FORMAT, ANNOTATION_VERSION, InputFileError,
+                             what="annotation file")
     if not isinstance(data.get("edits", []), list):
         raise InputFileError(path, "'edits' must be a list")
     return data

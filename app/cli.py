@@ -59,6 +59,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except SemioscopeError as exc:
         print(f"semioscope {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        # Unwritable --out, full disk, ...: str(exc) names the file via exc.filename.
+        print(f"semioscope {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,7 +28,7 @@ from inference.joints import JOINT_NAMES
 from inference.manifest import NO_SEIZURE, Manifest, Recording, Seizure, load_manifest, save_manifest
 from inference.segments import ICTAL, segment_manifest
 
-from .annotations import UNREVIEWED, AnnotationStore, SeizureLabel
+from .annotations import CONFIRMED, REJECTED, UNREVIEWED, AnnotationStore, SeizureLabel
 
 MANIFEST_NAME = "manifest.json"
 SEGMENTS_NAME = "segments.csv"
@@ -135,8 +135,8 @@ def export_training_labels(store: AnnotationStore, video: str | Path, out_dir: s
                     "peak_prob": f"{r.peak_prob:.4f}", "status": r.status, "reviewer": r.author,
                     "reviewed_utc": r.time_utc})
     atomic_write_text(detections_csv, buf.getvalue())
-    confirmed = sum(1 for r in reviews if r.status == "confirmed")
-    rejected = sum(1 for r in reviews if r.status == "rejected")
+    confirmed = sum(1 for r in reviews if r.status == CONFIRMED)
+    rejected = sum(1 for r in reviews if r.status == REJECTED)
     return ExportSummary(manifest_path, segments_csv, detections_csv, len(manifest.recordings), len(seizures),
                          len(segments) - ictal, ictal, confirmed, rejected, tuple(skipped))
 

@@ -9,7 +9,7 @@ from typing import Optional
 @dataclass(frozen=True)
 class DeviceChoice:
     name: str  # "cuda", "cuda:1", "cpu"
-    autocast_dtype: Optional[str]  # "bfloat16" on CUDA, None on CPU
+    autocast_dtype: Optional[str]  # "bfloat16" on CUDA with bf16 support, else None (full fp32)
 
     @property
     def is_cuda(self) -> bool:
@@ -21,7 +21,7 @@ class DeviceChoice:
         return torch.device(self.name)
 
     def autocast(self):
-        """Context manager: bf16 autocast on CUDA, a no-op on CPU."""
+        """Context manager: bf16 autocast on CUDA with bf16 support, otherwise a no-op."""
         import torch
 
         if self.is_cuda and self.autocast_dtype:
@@ -44,8 +44,9 @@ def choose_device(requested: Optional[str] = "auto") -> DeviceChoice:
     if req.startswith("cuda"):
         if not torch.cuda.is_available():
             raise SemioscopeError(f"--device {requested}: CUDA is not available on this machine (use --device cpu)")
+        # float16 would need a GradScaler for training; without bf16 run in fp32 instead.
         bf16 = torch.cuda.is_bf16_supported()
-        return DeviceChoice(req, "bfloat16" if bf16 else "float16")
+        return DeviceChoice(req, "bfloat16" if bf16 else None)
     if req != "cpu":
         raise SemioscopeError(f"unknown device {requested!r} (use auto, cpu, cuda or cuda:N)")
     return DeviceChoice("cpu", None)

@@ -158,7 +158,7 @@ def _match_columns(headers: list[str]) -> tuple[dict[str, int], list[str]]:
     return cols, missing
 
 
-def parse_time(value: Any) -> Optional[float]:
+def parse_label_time(value: Any) -> Optional[float]:
     """Seconds from a number, an Excel time/timedelta, or text ``ss``, ``mm:ss``, ``hh:mm:ss``.
     Raises ValueError on anything else; None for a blank cell."""
     if value is None:
@@ -249,7 +249,7 @@ def _parse_rows(path: Path, rows: list[tuple], h_idx: int, cols: dict[str, int])
         times = {}
         for role in ("eeg", "clinical", "end"):
             try:
-                times[role] = parse_time(cell(role))
+                times[role] = parse_label_time(cell(role))
             except ValueError as exc:
                 raise ManifestError(path, f"row {i}: {role} column: {exc}") from None
         labels.append(EmuLabel(patient, seizure, times["eeg"], times["clinical"], times["end"], i))

@@ -14,6 +14,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .errors import InputFileError
+from .format_json import check_format_header
 from .joints import JOINT_NAMES, NUM_JOINTS
 
 TRACK_FORMAT = "semioscope.keypoints"
@@ -137,10 +138,7 @@ class KeypointTrack:
                 times, xy, conf = z["times"], z["xy"], z["conf"]
         except Exception as exc:
             raise InputFileError(path, f"not a readable Semioscope keypoint file ({type(exc).__name__}: {exc})") from None
-        if header.get("format") != TRACK_FORMAT:
-            raise InputFileError(path, f"not a Semioscope keypoint file (format={header.get('format')!r})")
-        if int(header.get("version", 0)) > TRACK_VERSION:
-            raise InputFileError(path, f"keypoint file version {header.get('version')} is newer than this Semioscope supports ({TRACK_VERSION})")
+        check_format_header(header, path, TRACK_FORMAT, TRACK_VERSION, InputFileError, what="keypoint file")
         if list(header.get("joints", [])) != list(JOINT_NAMES):
             raise InputFileError(path, "keypoint file uses a different joint set")
         try:

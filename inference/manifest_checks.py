@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, MutableMapping, Optional
 
-from .errors import ManifestError, SemioscopeError
+from .errors import ManifestError, VideoError
 from .manifest import NO_SEIZURE, Manifest, Recording
 from .progress import ProgressFn, no_progress
 
@@ -36,20 +36,17 @@ class ManifestIssue:
 def _duration(rec: Recording, check_videos: bool, durations: Optional[MutableMapping[str, float]],
               issues: list[ManifestIssue]) -> Optional[float]:
     """Known or probed duration; a video that cannot be read becomes an error issue."""
-    if rec.duration_s is not None:
-        return float(rec.duration_s)
-    if durations is not None and rec.recording_id in durations:
-        return float(durations[rec.recording_id])
-    if not check_videos or not rec.video.is_file():
-        return None
-    from .video import probe
+    from .segments import recording_duration
 
+    known = rec.duration_s is not None or (durations is not None and rec.recording_id in durations)
+    if not known and (not check_videos or not rec.video.is_file()):
+        return None
     try:
-        d = float(probe(rec.video).duration_s)
-    except SemioscopeError as exc:
+        d = recording_duration(rec, durations)
+    except VideoError as exc:
         issues.append(ManifestIssue("error", rec.recording_id, f"cannot read video: {exc}"))
         return None
-    if durations is not None:
+    if durations is not None and not known:
         durations[rec.recording_id] = d
     return d
 

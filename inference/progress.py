@@ -66,3 +66,10 @@ def cli_progress(desc: str, total: float | None = None, unit: str = "it",
         yield update
     finally:
         bar.close()
+
+
+def cli_log(msg: str) -> None:
+    """Print a line to stderr above any open ``cli_progress`` bars, without breaking them."""
+    from tqdm.auto import tqdm
+
+    tqdm.write(msg, file=sys.stderr)

@@ -68,7 +68,7 @@ def analyze_with_ray(videos: Sequence[str | Path], out_paths: Sequence[str | Pat
         raise SemioscopeError('--ray needs Ray: pip install -e ".[ray]" (or pip install "ray[default]")') from None
     from .atomic import atomic_write_bytes
     from .progress import cli_progress
-    from .video import probe
+    from .video import probe_durations
 
     run_dir = Path(run_dir)
     run_files = _read_run_folder(run_dir)
@@ -86,12 +86,8 @@ def analyze_with_ray(videos: Sequence[str | Path], out_paths: Sequence[str | Pat
         gpus = float(ray.cluster_resources().get("GPU", 0))
         task = ray.remote(num_cpus=1, num_gpus=1 if gpus >= 1 else 0, max_retries=0)(_analyze_task)
         files_ref = ray.put(run_files)
-        durations = []
-        for v in videos:
-            try:
-                durations.append(round(probe(v).duration_s, 1))
-            except Exception:
-                durations.append(0.0)
+        probed = probe_durations(videos)
+        durations = [round(probed[v], 1) for v in videos]
         refs = [task.remote(str(v), str(o), run_dir.name, str(run_dir.resolve()), files_ref, config, reuse)
                 for v, o in zip(videos, out_paths)]
         position = {ref: k for k, ref in enumerate(refs)}

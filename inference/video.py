@@ -357,3 +357,18 @@ class VideoReader:
 def probe(path: str | Path) -> VideoMeta:
     """Metadata of a video (builds the index; raises VideoError naming the file)."""
     return _build_index(Path(path))[1]
+
+
+def probe_durations(videos: Iterable[str | Path]) -> dict[str | Path, float]:
+    """Duration in seconds of each video, keyed by the given path; 0.0 for an unreadable one.
+
+    For sizing progress bars before a batch: an unreadable file fails again, with its message,
+    when it is processed, so only VideoError is swallowed here.
+    """
+    durations: dict[str | Path, float] = {}
+    for v in videos:
+        try:
+            durations[v] = probe(v).duration_s
+        except VideoError:
+            durations[v] = 0.0
+    return durations

@@ -134,3 +134,10 @@ def test_bad_files_name_the_file(tmp_path):
     p.write_text(json.dumps({"format": "other"}))
     with pytest.raises(InputFileError, match="not a Semioscope annotation file"):
         AnnotationStore.open(p, "a")
+    # A non-integer version or a non-object top level is a named error, not a ValueError/TypeError.
+    p.write_text(json.dumps({"format": "semioscope.annotations", "version": "two", "edits": []}))
+    with pytest.raises(InputFileError, match="bad.json.*malformed version 'two'"):
+        AnnotationStore.open(p, "a")
+    p.write_text(json.dumps([1, 2]))
+    with pytest.raises(InputFileError, match="bad.json.*top level is a JSON list"):
+        AnnotationStore.open(p, "a")

@@ -103,11 +103,16 @@ def test_worker_finishes_with_partials_and_keeps_gui_responsive(qtbot, tiny, tmp
     timer.setInterval(10)
     timer.timeout.connect(probe)
     timer.start()
+    import torch
+
+    gui_threads = torch.get_num_threads()
     with qtbot.waitSignal(worker.finished_result, timeout=120000) as blocker:
         worker.start()
     timer.stop()
     worker.wait(5000)
     result = blocker.args[0]
+    # torch_threads applies to the analysis only; the GUI process keeps its own setting.
+    assert torch.get_num_threads() == gui_threads
     assert worker.outcome == "finished" and len(result) == 16  # windows starting 0..15 s in a 20 s video
     assert sum(len(c) for c in partials) == 16
     assert progress and progress[-1][0] == pytest.approx(progress[-1][1])

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from app.cli import main
-from inference.emu_import import import_emu, parse_time
+from inference.emu_import import import_emu, parse_label_time
 from inference.errors import ManifestError
 from inference.manifest import FBTC, FOCAL, Seizure, load_manifest
 from inference.video_writer import write_video
@@ -117,16 +117,16 @@ def test_conflicting_label_rows(tmp_path):
         import_emu(tmp_path)
 
 
-def test_parse_time():
-    assert parse_time(75) == 75.0
-    assert parse_time("75") == 75.0 and parse_time("75.5 s") == 75.5
-    assert parse_time("01:15") == 75.0 and parse_time("1:01:15") == 3675.0
-    assert parse_time(dt.time(0, 2, 3, 500000)) == 123.5
-    assert parse_time(dt.timedelta(minutes=1, seconds=2)) == 62.0
-    assert parse_time(dt.datetime(1899, 12, 31, 1, 0, 0)) == 90000.0  # Excel duration over a day
-    assert parse_time(None) is None and parse_time(" ") is None
+def test_parse_label_time():
+    assert parse_label_time(75) == 75.0
+    assert parse_label_time("75") == 75.0 and parse_label_time("75.5 s") == 75.5
+    assert parse_label_time("01:15") == 75.0 and parse_label_time("1:01:15") == 3675.0
+    assert parse_label_time(dt.time(0, 2, 3, 500000)) == 123.5
+    assert parse_label_time(dt.timedelta(minutes=1, seconds=2)) == 62.0
+    assert parse_label_time(dt.datetime(1899, 12, 31, 1, 0, 0)) == 90000.0  # Excel duration over a day
+    assert parse_label_time(None) is None and parse_label_time(" ") is None
     with pytest.raises(ValueError):
-        parse_time("1:xx")
+        parse_label_time("1:xx")
 
 
 def test_cli_import_then_segments(tmp_path, capsys):

@@ -124,6 +124,18 @@ def test_bad_inputs_name_the_file(tmp_path, capsys):
     assert "forecast.json" in capsys.readouterr().err
 
 
+def test_malformed_forecast_json_is_named(tmp_path):
+    from inference.errors import CheckpointError
+    from inference.forecast.model import FORECAST_FORMAT, read_forecast_json
+
+    for content, problem in (({"format": FORECAST_FORMAT, "version": 1.5}, "malformed version 1.5"),
+                             (["x"], "top level is a JSON list"),
+                             ({"format": FORECAST_FORMAT, "version": 99}, "version 99 is newer")):
+        (tmp_path / "forecast.json").write_text(json.dumps(content))
+        with pytest.raises(CheckpointError, match=f"forecast.json.*{problem}"):
+            read_forecast_json(tmp_path)
+
+
 def test_init_from_local_videomae_folder(data, tmp_path):
     from inference.errors import CheckpointError
     from inference.forecast.fewshot import baseline_encoder

@@ -45,6 +45,12 @@ def test_bad_files_are_named(tmp_path):
              xy=np.zeros((1, 14, 2)), conf=np.zeros((1, 14)))
     with pytest.raises(InputFileError, match="not a Semioscope keypoint file"):
         KeypointTrack.load(other)
+    for header, problem in ((b'{"format": "semioscope.keypoints", "version": "1"}', "malformed version"),
+                            (b'[1]', "top level is a JSON list")):
+        np.savez(other, header=np.frombuffer(header, dtype=np.uint8), times=np.zeros(1),
+                 xy=np.zeros((1, 14, 2)), conf=np.zeros((1, 14)))
+        with pytest.raises(InputFileError, match=f"other.npz.*{problem}"):
+            KeypointTrack.load(other)
 
 
 def test_shape_checks():

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import frame_number_of
 from inference.errors import VideoError
-from inference.video import FrameIndex, VideoReader, probe
+from inference.video import FrameIndex, VideoReader, probe, probe_durations
 
 
 def test_constant_rate_metadata_and_seek(numbered_video):
@@ -91,6 +91,16 @@ def test_bad_files_name_the_file(tmp_path, content, problem):
     with pytest.raises(VideoError) as err:
         probe(path)
     assert "broken.mp4" in str(err.value) and problem in str(err.value)
+
+
+def test_probe_durations_gives_zero_for_unreadable_files(numbered_video, tmp_path):
+    good = numbered_video(n=60, fps=30)
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"not a video")
+    missing = tmp_path / "missing.mp4"
+    d = probe_durations([good, bad, missing])
+    assert d[good] == pytest.approx(2.0, abs=1e-3)
+    assert d[bad] == 0.0 and d[missing] == 0.0
 
 
 def test_frame_index_pure_functions():

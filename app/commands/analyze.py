@@ -155,16 +155,11 @@ def _run_local(videos, outs, run_dir, config, reuse: bool):
     from inference.checkpoint import load_run
     from inference.engine import AnalysisEngine, analyze_file
     from inference.progress import cli_progress
-    from inference.video import probe
+    from inference.video import probe_durations
 
     engine = AnalysisEngine(load_run(run_dir, device=config.device), config)
-    durations = []
-    for v in videos:
-        try:
-            durations.append(probe(v).duration_s)
-        except Exception:
-            durations.append(0.0)  # fails again, with its message, when analysed
-    durations = [round(d, 1) for d in durations]
+    probed = probe_durations(videos)  # 0.0 when unreadable: fails again, with its message, when analysed
+    durations = [round(probed[v], 1) for v in videos]
     total = round(float(sum(durations)), 1)
     outcomes = []
     # Bars count video seconds, so tqdm's rate reads directly as video-seconds per second.

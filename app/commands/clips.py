@@ -22,7 +22,7 @@ examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("video", metavar="VIDEO")
+    p.add_argument("video", metavar="VIDEO", help="video file")
     p.add_argument("--at", type=float, required=True, metavar="SECONDS", help="window start in seconds")
     p.add_argument("--out", required=True, metavar="PNG", help="image to write")
     p.add_argument("--backend", default=None, help="pose backend: mediapipe (default) or file")
@@ -42,18 +42,15 @@ def run(args: argparse.Namespace) -> int:
     from app.commands.pose import pose_config_from_args
     from inference.atomic import atomic_write_bytes
     from inference.clips import contact_sheet, crop_joint_clips, window_times
-    from inference.config import ClipConfig, SegmentConfig, load_default_config
+    from inference.config import load_default_config
     from inference.errors import InputFileError, VideoError
     from inference.pose import estimate_track, get_backend
     from inference.pose_cache import cached_track, lookup_track
     from inference.track_cleaning import clean_track
     from inference.video import VideoReader
 
-    try:
-        defaults = load_default_config()
-        seg, clip_cfg = defaults.segments, defaults.clips
-    except Exception:
-        seg, clip_cfg = SegmentConfig(), ClipConfig()
+    defaults = load_default_config()
+    seg, clip_cfg = defaults.segments, defaults.clips
     changes = {}
     if args.input_size:
         changes["input_size"] = args.input_size

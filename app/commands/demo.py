@@ -108,11 +108,10 @@ def prepare_dataset(root):
 def prepare_model(root, manifest, device: str = "auto"):
     """Train the tiny detector once (reused when its stamp matches). Returns the run folder."""
     import shutil
-    import sys
 
     from inference.atomic import atomic_write_json
     from inference.config import SplitConfig, load_default_config
-    from inference.progress import cli_progress
+    from inference.progress import cli_log, cli_progress
     from inference.training import TrainConfig, train_run
 
     run = root / "model"
@@ -128,9 +127,7 @@ def prepare_model(root, manifest, device: str = "auto"):
     split = SplitConfig(n_test_subjects=1, val_fraction=0.2, seed=0)
 
     def log(msg: str) -> None:
-        from tqdm.auto import tqdm
-
-        tqdm.write(f"  {msg}", file=sys.stderr)
+        cli_log(f"  {msg}")
 
     with cli_progress("clips", unit="rec", position=0, leave=False) as prep, \
             cli_progress("training the demo model", unit="step", position=1) as bar:

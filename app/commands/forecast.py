@@ -40,10 +40,11 @@ def _label_args(p: argparse.ArgumentParser) -> None:
 
 def _fewshot_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("fine-tuning")
-    g.add_argument("--epochs", type=int, default=20)
-    g.add_argument("--lr-encoder", type=float, default=1e-4)
-    g.add_argument("--lr-head", type=float, default=1e-2)
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--epochs", type=int, default=20, help="fine-tuning epochs (default 20)")
+    g.add_argument("--lr-encoder", type=float, default=1e-4, help="learning rate of the encoder (default 1e-4)")
+    g.add_argument("--lr-head", type=float, default=1e-2,
+                   help="learning rate of the classification head (default 1e-2)")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     g.add_argument("--threshold", type=float, default=0.5, help="decision threshold (balanced accuracy)")
     g.add_argument("--device", default="auto", help="auto (CUDA with bf16 if present), cpu, cuda, cuda:N")
 
@@ -63,20 +64,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     pre.add_argument("--mix", action="append", default=[], metavar="NAME=WEIGHT",
                      help="sampling weight of a corpus (default: equal shares)")
     pre.add_argument("--out", required=True, help="output folder (resumes when it holds an unfinished run)")
-    pre.add_argument("--preset", default="tiny", choices=("tiny", "base"))
+    pre.add_argument("--preset", default="tiny", choices=("tiny", "base"), help="VideoMAE size (default tiny)")
     pre.add_argument("--init", default="", metavar="DIR", help="local VideoMAE folder (MCG-NJU/videomae-base layout)")
     pre.add_argument("--image-size", type=int, default=0, help="input size (default: the preset's)")
-    pre.add_argument("--steps", type=int, default=200)
-    pre.add_argument("--batch-size", type=int, default=8)
-    pre.add_argument("--lr", type=float, default=1e-4)
-    pre.add_argument("--mask-ratio", type=float, default=0.3)
-    pre.add_argument("--frame-stride", type=int, default=2)
-    pre.add_argument("--segment-s", type=float, default=10.0, help="long videos are cut into clips this long")
-    pre.add_argument("--checkpoint-every", type=int, default=50)
-    pre.add_argument("--grad-checkpointing", choices=("auto", "on", "off"), default="auto")
-    pre.add_argument("--workers", type=int, default=0, help="data-loading processes")
-    pre.add_argument("--seed", type=int, default=0)
-    pre.add_argument("--device", default="auto")
+    pre.add_argument("--steps", type=int, default=200, help="optimiser steps (default 200)")
+    pre.add_argument("--batch-size", type=int, default=8, help="clips per step (default 8)")
+    pre.add_argument("--lr", type=float, default=1e-4, help="learning rate (default 1e-4)")
+    pre.add_argument("--mask-ratio", type=float, default=0.3, help="share of tubes masked (default 0.3)")
+    pre.add_argument("--frame-stride", type=int, default=2, help="take every N-th frame of a clip (default 2)")
+    pre.add_argument("--segment-s", type=float, default=10.0,
+                     help="long videos are cut into clips this long (default 10)")
+    pre.add_argument("--checkpoint-every", type=int, default=50, metavar="STEPS",
+                     help="save a resumable checkpoint every STEPS steps (default 50)")
+    pre.add_argument("--grad-checkpointing", choices=("auto", "on", "off"), default="auto",
+                     help="trade compute for memory (default auto: on with CUDA)")
+    pre.add_argument("--workers", type=int, default=0, help="data-loading processes (default 0: in the main process)")
+    pre.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    pre.add_argument("--device", default="auto", help="auto (CUDA with bf16 if present), cpu, cuda, cuda:N")
     _threads_arg(pre)
 
     ft = sub.add_parser("finetune", help="few-shot fine-tuning -> a classifier folder for `trace`",
@@ -92,7 +96,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         formatter_class=fmt)
     ev.add_argument("--model", required=True, help="pre-trained folder (from `forecast pretrain`)")
     ev.add_argument("--out", required=True, help="report folder")
-    ev.add_argument("--shots", type=int, nargs="+", default=[2, 3, 4])
+    ev.add_argument("--shots", type=int, nargs="+", default=[2, 3, 4],
+                    help="examples per class to evaluate (default 2 3 4)")
     ev.add_argument("--draws", type=int, default=5, help="random draws per N (fixed seeds)")
     ev.add_argument("--methods", nargs="+", default=None,
                     help="subset of: pretrained+finetune no-pretrain+finetune linear-probe zero-shot")
@@ -104,15 +109,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _threads_arg(ev)
 
     tr = sub.add_parser("trace", help="forecast trace over whole videos", formatter_class=fmt)
-    tr.add_argument("inputs", nargs="+", metavar="VIDEO|DIR|MANIFEST")
+    tr.add_argument("inputs", nargs="+", metavar="VIDEO|DIR|MANIFEST", help="videos, folders of videos, or a manifest")
     tr.add_argument("--model", required=True, help="classifier folder (from `forecast finetune`)")
     tr.add_argument("--out", required=True, help="folder for <stem>.forecast.csv and <stem>.alarms.csv")
-    tr.add_argument("--stride-s", type=float, default=1.0)
+    tr.add_argument("--stride-s", type=float, default=1.0, help="seconds between window starts (default 1)")
     tr.add_argument("--clip-s", type=float, default=None, help="default: the model's clip length")
     tr.add_argument("--threshold", type=float, default=None, help="alarm threshold (default: the model's)")
     tr.add_argument("--results", default=None, metavar="DIR",
                     help="add the trace to DIR/<stem>.result.npz where such a result file exists")
-    tr.add_argument("--device", default="auto")
+    tr.add_argument("--device", default="auto", help="auto (CUDA with bf16 if present), cpu, cuda, cuda:N")
     _threads_arg(tr)
 
 

@@ -40,12 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def pose_config_from_args(args: argparse.Namespace):
     """The ``PoseConfig`` named by the packaged defaults and the command-line options."""
-    from inference.config import PoseConfig, load_default_config
+    from inference.config import load_default_config
 
-    try:
-        cfg = load_default_config().pose
-    except Exception:  # a broken packaged config must not stop pose; fall back to code defaults
-        cfg = PoseConfig()
+    cfg = load_default_config().pose
     backend = args.backend or ("file" if getattr(args, "keypoints", None) else cfg.backend)
     changes = {"backend": backend}
     if getattr(args, "model_complexity", None) is not None:

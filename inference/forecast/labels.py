@@ -126,17 +126,15 @@ def manifest_clips(manifest: Manifest, cfg: ForecastLabelConfig = ForecastLabelC
     A recording whose video cannot be probed is skipped and reported through ``on_error``
     (raised when ``on_error`` is None)."""
     from ..errors import VideoError
-    from ..video import probe
+    from ..segments import recording_duration
 
     clips: list[ForecastClip] = []
     for rec in manifest:
         if duration_of is not None:
             dur = float(duration_of(rec))
-        elif rec.duration_s is not None:
-            dur = float(rec.duration_s)
         else:
             try:
-                dur = probe(rec.video).duration_s
+                dur = recording_duration(rec)
             except VideoError as exc:
                 if on_error is None:
                     raise

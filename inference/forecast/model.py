@@ -15,13 +15,13 @@ what ``VideoMAEForVideoClassification`` does with ``use_mean_pooling``), applies
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any, Optional
 
 from ..atomic import atomic_write_json
 from ..errors import CheckpointError, SemioscopeError
+from ..format_json import read_format_json
 
 FORECAST_FORMAT = "semioscope.forecast"
 FORECAST_VERSION = 1
@@ -160,14 +160,7 @@ def read_forecast_json(folder: str | Path, kind: Optional[str] = None) -> dict[s
     path = folder / FORECAST_JSON
     if not path.is_file():
         raise CheckpointError(path, "missing: not a Semioscope forecast model folder")
-    try:
-        info = json.loads(path.read_text("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(path, f"invalid JSON ({exc})") from None
-    if not isinstance(info, dict) or info.get("format") != FORECAST_FORMAT:
-        raise CheckpointError(path, f"not a forecast model (format {info.get('format') if isinstance(info, dict) else None!r})")
-    if int(info.get("version", 0)) > FORECAST_VERSION:
-        raise CheckpointError(path, f"version {info.get('version')} is newer than this Semioscope supports")
+    info = read_format_json(path, FORECAST_FORMAT, FORECAST_VERSION, CheckpointError, what="forecast model file")
     if "videomae_config" not in info:
         raise CheckpointError(path, "incomplete: missing videomae_config")
     if kind is not None and info.get("kind") != kind:

@@ -150,7 +150,7 @@ def pretrain(out_dir: str | Path, corpora: Sequence[Corpus], cfg: PretrainConfig
         n_params = sum(p.numel() for p in model.parameters())
         say(f"pre-training VideoMAE ({init}, {n_params / 1e6:.2f} M parameters, {vcfg.image_size} px, "
             f"{vcfg.num_frames} frames at stride {cfg.frame_stride}, tube mask ratio {cfg.mask_ratio}) on {device.name}"
-            f"{' with bf16 autocast' if device.autocast_dtype else ''}{', gradient checkpointing' if use_gc else ''}")
+            f"{f' with {device.autocast_dtype} autocast' if device.autocast_dtype else ' in float32'}{', gradient checkpointing' if use_gc else ''}")
         for s in shares:
             say(f"corpus {s['name']}: {s['clips']} clips from {s['folder']}, share {100 * s['share']:.1f}% of samples"
                 + (f" ({s['skipped_files']} unreadable files skipped)" if s["skipped_files"] else ""))

@@ -13,36 +13,41 @@ is issued at its end: alarms and lead times are measured from ``end_s``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
 from ..progress import CancelToken, ProgressFn, check_cancel, no_progress
+from ..results import Trace
 from .corpora import clip_sample_times, prepare_frame
 
 FORECAST_TRACE = "forecast"  # trace name in the result file
 
 
 @dataclass
-class ForecastTrace:
-    """``start_s``, ``end_s`` float64 ``[N]``; ``prob`` float32 ``[N]`` (NaN where frames failed)."""
+class ForecastTrace(Trace):
+    """A result-file ``Trace`` whose value is the forecast probability, also named ``prob``.
 
-    start_s: np.ndarray
-    end_s: np.ndarray
-    prob: np.ndarray
-    meta: dict[str, Any] = field(default_factory=dict)
+    ``start_s``, ``end_s`` float64 ``[N]``; ``value``/``prob`` float32 ``[N]`` (NaN where frames failed).
+    """
 
     def __post_init__(self) -> None:
-        self.start_s = np.asarray(self.start_s, dtype=np.float64)
-        self.end_s = np.asarray(self.end_s, dtype=np.float64)
-        self.prob = np.asarray(self.prob, dtype=np.float32)
-        if not (self.start_s.shape == self.end_s.shape == self.prob.shape) or self.prob.ndim != 1:
-            raise ValueError(f"trace arrays disagree: {self.start_s.shape}, {self.end_s.shape}, {self.prob.shape}")
+        super().__post_init__()
+        if self.value.ndim != 1:
+            raise ValueError(f"trace arrays disagree: {self.start_s.shape}, {self.end_s.shape}, {self.value.shape}")
+
+    @property
+    def prob(self) -> np.ndarray:
+        return self.value
+
+    @prob.setter
+    def prob(self, prob) -> None:
+        self.value = np.asarray(prob, dtype=np.float32)
 
     def __len__(self) -> int:
-        return len(self.prob)
+        return len(self.value)
 
 
 def window_starts(duration_s: float, clip_s: float, stride_s: float) -> np.ndarray:
@@ -156,8 +161,6 @@ def forecast_alarms(trace: ForecastTrace, threshold: float, onsets: Sequence[flo
 
 def add_forecast_to_result(result, trace: ForecastTrace, name: str = FORECAST_TRACE) -> None:
     """Store the trace in an ``inference.results.AnalysisResult`` as extra trace ``name``."""
-    from ..results import Trace
-
     result.add_trace(name, Trace(trace.start_s, trace.end_s, trace.prob, meta=dict(trace.meta)))
 
 

@@ -1,0 +1,51 @@
+"""The ``semioscope`` entry point: help for every subcommand, and errors shown without tracebacks."""
+from __future__ import annotations
+
+import pytest
+
+from app.cli import _command_modules, main
+
+COMMANDS = [m.NAME for m in _command_modules()]
+
+
+def test_all_subcommands_registered():
+    assert {"analyze", "clips", "demo", "evaluate", "forecast", "import-emu", "pose", "review",
+            "segments", "synth", "train"} <= set(COMMANDS)
+
+
+def test_top_level_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for name in COMMANDS:
+        assert f"    {name}" in out, name
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_each_subcommand_help_exits_zero(name, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([name, "--help"])
+    assert exc.value.code == 0
+    assert f"usage: semioscope {name}" in capsys.readouterr().out
+
+
+def test_os_error_is_reported_with_the_file_name(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    # --out below a regular file: the OSError (NotADirectory) must become a one-line error, rc 2.
+    assert main(["synth", str(blocker / "out"), "--subjects", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "semioscope synth: error:" in err and str(blocker / "out") in err
+    assert "Traceback" not in err
+
+
+def test_cli_log_writes_above_an_open_bar(capsys):
+    from inference.progress import cli_log, cli_progress
+
+    with cli_progress("job", total=3, unit="step") as bar:
+        bar(1, 3)
+        cli_log("halfway there")
+        bar(3, 3)
+    err = capsys.readouterr().err
+    assert "halfway there\n" in err and "job" in err
