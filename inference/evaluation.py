@@ -217,8 +217,10 @@ def _load_manifest_for(run_dir: Path, rc: dict[str, Any], manifest, log) -> Any:
 
 def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | Path] = None, device: str = "auto",
                  progress: ProgressFn = no_progress, log: Callable[[str], None] = print,
-                 cancel: Optional[CancelToken] = None, write: bool = True) -> dict[str, Any]:
-    """Evaluate one run on its test subjects; writes evaluation.json/.md and roc.png/pr.png."""
+                 cancel: Optional[CancelToken] = None, write: bool = True,
+                 events: Optional[dict[str, float]] = None) -> dict[str, Any]:
+    """Evaluate one run on its test subjects; writes evaluation.json/.md and roc.png/pr.png.
+    ``events`` overrides the run's event rules for the event level (threshold, min_duration_s, ...)."""
     from .checkpoint import load_run
     from .metrics import majority_class, random_chance, segment_metrics
     from .splits import SubjectSplit
@@ -226,6 +228,8 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
 
     run_dir = Path(run_dir)
     loaded = load_run(run_dir, device)
+    if events:
+        loaded.event_config = loaded.event_config.replace(**{k: float(v) for k, v in events.items() if v is not None})
     rc = loaded.run_config
     manifest = _load_manifest_for(run_dir, rc, manifest, log)
     split = SubjectSplit.from_dict(rc.get("split", {}))

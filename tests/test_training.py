@@ -9,7 +9,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-N_SUBJECTS = 6
+N_SUBJECTS = 8
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def dataset(tmp_path_factory):
     from inference.synth.generator import SynthConfig, generate_dataset
 
     out = tmp_path_factory.mktemp("synth")
-    cfg = SynthConfig(size=(160, 120), duration_s=(60.0, 80.0), recordings_per_subject=(1, 2),
+    cfg = SynthConfig(size=(160, 120), duration_s=(80.0, 100.0), recordings_per_subject=(1, 2),
                       staff_probability=0.0)
     manifest = generate_dataset(out, N_SUBJECTS, seed=1, config=cfg, workers=1)
     return out / "manifest.csv", manifest
@@ -33,7 +33,7 @@ def trained(dataset, tmp_path_factory):
     run = root / "tiny"
     rc = main(["train", "--manifest", str(manifest_path), "--preset", "tiny", "--mode", "full", "--out", str(run),
                "--epochs", "12", "--patience", "12", "--lr", "3e-3", "--batch-size", "8",
-               "--test-subjects", "2", "--val-fraction", "0.25",
+               "--test-subjects", "3", "--val-fraction", "0.25",
                "--keypoints", "gt", "--device", "cpu", "--cache-dir", str(root / "cache"), "--seed", "0",
                "--threads", "1"])
     assert rc == 0
@@ -53,7 +53,7 @@ def test_run_folder_contents(trained, dataset):
     assert rc["clips"]["input_size"] == 32 and 0.0 < rc["threshold"] < 1.0
     assert rc["events"]["threshold"] == rc["threshold"]
     split = rc["split"]
-    assert len(split["test"]) == 2 and not set(split["test"]) & set(split["train"] + split["val"])
+    assert len(split["test"]) == 3 and not set(split["test"]) & set(split["train"] + split["val"])
     log = [json.loads(line) for line in (run / "train_log.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in log] == list(range(1, len(log) + 1)) and len(log) == 12
     assert sum(r["best"] for r in log) >= 1
@@ -142,7 +142,7 @@ def test_resume_continues_and_existing_run_is_protected(dataset, trained, tmp_pa
 
     _, manifest = dataset
     _, cache = trained
-    split = SplitConfig(n_test_subjects=2, val_fraction=0.25)
+    split = SplitConfig(n_test_subjects=3, val_fraction=0.25)
     tcfg = TrainConfig(epochs=1, device="cpu", lr=3e-3, threads=1)
     run = tmp_path / "r"
     train_run(manifest, run, tcfg, split_cfg=split, cache_dir=cache, evaluate=False, log=lambda s: None)

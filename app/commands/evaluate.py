@@ -31,6 +31,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--manifest", metavar="M", help="manifest (default: the one named in run.json)")
     p.add_argument("--seeds", type=int, default=1, metavar="K", help="mean ± sd over K training seeds (default 1)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    p.add_argument("--event-threshold", type=float, metavar="P",
+                   help="event threshold (default: the run's validation threshold)")
+    p.add_argument("--min-duration", type=float, metavar="S", help="minimum event duration (default: the run's)")
     p.add_argument("--cache-dir", help="clip cache folder (default ~/.cache/semioscope or $SEMIOSCOPE_CACHE_DIR)")
 
 
@@ -51,7 +54,8 @@ def run(args) -> int:
         if args.seeds > 1:
             evaluate_seeds(args.run, args.seeds, args.manifest, args.cache_dir, args.device, prep, log)
         else:
-            evaluate_run(args.run, args.manifest, args.cache_dir, args.device, prep, log)
+            evaluate_run(args.run, args.manifest, args.cache_dir, args.device, prep, log,
+                         events={"threshold": args.event_threshold, "min_duration_s": args.min_duration})
     from pathlib import Path
 
     print((Path(args.run) / EVAL_MD).read_text("utf-8"))
