@@ -10,7 +10,7 @@ DESCRIPTION = """\
 The whole product in one command. The first run (a few minutes on a CPU, with progress bars):
 
   1. generates a synthetic EMU recording with a seizure (DEMO/recording/demo.mp4);
-  2. generates a small synthetic training set (DEMO/train/, 6 subjects);
+  2. generates a small synthetic training set (DEMO/train/, 8 subjects);
   3. trains the `tiny` cross-joint attention detector on it (DEMO/model/);
 
 then opens the review window on the recording with the analysis running in the background.
@@ -24,8 +24,10 @@ examples:
 
 # What the demo generates; changing any of these regenerates the cache (it is in the stamp).
 RECORDING = {"seed": 7, "size": [640, 480], "duration_s": 150.0, "eeg_onset_s": 70.0, "seizure_type": "fbtc"}
-DATASET = {"subjects": 6, "seed": 3, "size": [320, 240], "duration_s": [80.0, 100.0]}
-TRAINING = {"preset": "tiny", "epochs": 5, "batch_size": 16, "lr": 2e-3, "seed": 0}
+DATASET = {"subjects": 8, "seed": 3, "size": [320, 240], "duration_s": [80.0, 100.0]}
+# lr 0 = the preset's tuned default (tiny: 3e-3); ~12 epochs are needed before tiny leaves the
+# trivial solution on a set this small (README, detector section).
+TRAINING = {"preset": "tiny", "epochs": 12, "batch_size": 16, "lr": 0.0, "seed": 0}
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
