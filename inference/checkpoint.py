@@ -12,7 +12,6 @@ Layout of a run folder (see README "Run folder")::
 """
 from __future__ import annotations
 
-import json
 import platform
 import time
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import numpy as np
 
 from .atomic import atomic_write_bytes, atomic_write_json
 from .config import ClipConfig, EventConfig, SegmentConfig
+from .format_json import read_format_json
 from .errors import CheckpointError
 from .joints import JOINT_NAMES, NUM_JOINTS
 
@@ -115,15 +115,8 @@ def read_run_config(run_dir: str | Path) -> dict[str, Any]:
     path = run_dir / RUN_JSON
     if not path.is_file():
         raise CheckpointError(path, "missing: not a Semioscope run folder (or training has not saved a model yet)")
-    try:
-        rc = json.loads(path.read_text("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CheckpointError(path, f"invalid JSON ({exc})") from None
-    if not isinstance(rc, dict) or rc.get("format") != RUN_FORMAT:
-        raise CheckpointError(path, f"not a Semioscope run (format={rc.get('format') if isinstance(rc, dict) else None!r}, "
-                                    f"expected {RUN_FORMAT!r})")
-    if int(rc.get("version", 0)) > RUN_VERSION:
-        raise CheckpointError(path, f"run version {rc.get('version')} is newer than this Semioscope supports ({RUN_VERSION})")
+    # Tests and users grep for "not a Semioscope run": keep that wording via ``what``.
+    rc = read_format_json(path, RUN_FORMAT, RUN_VERSION, CheckpointError, what="run")
     for key in ("detector", "finetune", "joints", "segments", "clips", "events", "threshold"):
         if key not in rc:
             raise CheckpointError(path, f"incomplete run.json: missing {key!r}")
