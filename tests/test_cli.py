@@ -49,3 +49,19 @@ def test_cli_log_writes_above_an_open_bar(capsys):
         bar(3, 3)
     err = capsys.readouterr().err
     assert "halfway there\n" in err and "job" in err
+
+
+def test_window_commands_explain_a_missing_display(monkeypatch):
+    import sys
+
+    from app.commands.review import _require_display
+    from inference.errors import SemioscopeError
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    with pytest.raises(SemioscopeError, match="no display.*--no-window"):
+        _require_display()
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    _require_display()  # offscreen rendering needs no screen

@@ -44,6 +44,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start-at", type=float, default=None, metavar="S", help="start at this time (seconds)")
 
 
+def _require_display() -> None:
+    """Fail with advice instead of Qt's abort when Linux has no screen (ssh, CI, containers)."""
+    import os
+    import sys
+
+    from inference.errors import SemioscopeError
+
+    headless_ok = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc", "eglfs")
+    if sys.platform.startswith("linux") and not headless_ok and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise SemioscopeError("no display to open the window on (DISPLAY is not set). Run it on a desktop, "
+                              "through `xvfb-run -a semioscope ...`, or use `semioscope demo --no-window` "
+                              "to prepare everything and print a summary")
+
+
 def open_review_window(video=None, model=None, results=None, reviewer=None, annotations=None, engine_config=None,
                        screenshot=None, quit_after=None, start_at=None) -> int:
     """Create the QApplication and the window, open the inputs and run the event loop."""
@@ -65,6 +80,7 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
         if not video or not Path(video).exists():
             raise SemioscopeError(f"{results}: the video it was made from ({video or 'unknown'}) is not there; "
                                   "give the VIDEO argument")
+    _require_display()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Semioscope")
     app.setOrganizationName("semioscope")
