@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 NAME = "evaluate"
 HELP = "evaluate a trained run on its held-out subjects (Table 1 metrics, event sensitivity, false alarms/h)"
@@ -40,15 +39,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from inference.errors import SemioscopeError
     from inference.evaluation import EVAL_MD, evaluate_run, evaluate_seeds
-    from inference.progress import cli_progress
+    from inference.progress import cli_log, cli_progress
 
     if args.seeds < 1:
         raise SemioscopeError(f"--seeds must be at least 1 (got {args.seeds})")
 
-    def log(msg: str) -> None:
-        from tqdm.auto import tqdm
-
-        tqdm.write(msg, file=sys.stderr)
+    log = cli_log
 
     with cli_progress("data", unit="rec", leave=False) as prep:
         if args.seeds > 1:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 NAME = "train"
 HELP = "train the cross-joint attention detector (subject-wise split, early stopping, evaluation)"
@@ -81,7 +80,7 @@ def run(args) -> int:
 
     from inference.config import load_default_config
     from inference.manifest import load_manifest
-    from inference.progress import cli_progress
+    from inference.progress import cli_log, cli_progress
     from inference.training import TrainConfig, train_run
 
     cfg = load_default_config()
@@ -104,10 +103,7 @@ def run(args) -> int:
     manifest = load_manifest(args.manifest)
     t0 = time.perf_counter()
 
-    def log(msg: str) -> None:
-        from tqdm.auto import tqdm
-
-        tqdm.write(msg, file=sys.stderr)
+    log = cli_log
 
     with cli_progress("data", unit="rec", position=0, leave=False) as prep, \
             cli_progress("train", unit="step", position=1) as bar:
