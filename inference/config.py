@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-class _DictMixin:
+class DictMixin:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)  # type: ignore[arg-type]
 
@@ -28,7 +28,7 @@ class _DictMixin:
 
 
 @dataclass(frozen=True)
-class SegmentConfig(_DictMixin):
+class SegmentConfig(DictMixin):
     """Windowing and labelling rules (paper section 4.1)."""
 
     window_s: float = 5.0  # window length
@@ -49,7 +49,7 @@ class SegmentConfig(_DictMixin):
 
 
 @dataclass(frozen=True)
-class PoseConfig(_DictMixin):
+class PoseConfig(DictMixin):
     """Pose estimation and track cleaning."""
 
     backend: str = "mediapipe"  # mediapipe | file
@@ -61,7 +61,7 @@ class PoseConfig(_DictMixin):
 
 
 @dataclass(frozen=True)
-class ClipConfig(_DictMixin):
+class ClipConfig(DictMixin):
     """Joint-centred crops."""
 
     crop_px_at_1080: int = 128  # crop side at 1080p, scaled with frame height
@@ -74,7 +74,7 @@ class ClipConfig(_DictMixin):
 
 
 @dataclass(frozen=True)
-class EventConfig(_DictMixin):
+class EventConfig(DictMixin):
     """Turning a probability trace into events."""
 
     threshold: float = 0.5
@@ -84,7 +84,7 @@ class EventConfig(_DictMixin):
 
 
 @dataclass(frozen=True)
-class SplitConfig(_DictMixin):
+class SplitConfig(DictMixin):
     """Subject-wise split."""
 
     n_test_subjects: int = 5
@@ -93,7 +93,7 @@ class SplitConfig(_DictMixin):
 
 
 @dataclass(frozen=True)
-class SemioscopeConfig(_DictMixin):
+class SemioscopeConfig(DictMixin):
     segments: SegmentConfig = field(default_factory=SegmentConfig)
     pose: PoseConfig = field(default_factory=PoseConfig)
     clips: ClipConfig = field(default_factory=ClipConfig)

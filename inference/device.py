@@ -29,6 +29,22 @@ class DeviceChoice:
         return contextlib.nullcontext()
 
 
+@contextlib.contextmanager
+def inference_mode(model, device: DeviceChoice):
+    """Evaluate ``model`` without gradients under the device's autocast, restoring its training
+    mode afterwards even when the loop is cancelled or fails (a cancelled encode must not leave a
+    model that is being trained stuck in eval mode)."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), device.autocast():
+            yield
+    finally:
+        model.train(was_training)
+
+
 def choose_device(requested: Optional[str] = "auto") -> DeviceChoice:
     """``auto`` picks CUDA when present; ``cpu``/``cuda``/``cuda:N`` force a device.
 

@@ -10,13 +10,12 @@ trains. What differs is the encoder:
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from torch import nn
 
+from .config import DictMixin
 from .errors import SemioscopeError
 
 MODES = ("frozen", "lora", "full")
@@ -31,19 +30,11 @@ _LORA_SUFFIXES = (
 
 
 @dataclass(frozen=True)
-class LoraSettings:
+class LoraSettings(DictMixin):
     r: int = 8
     alpha: int = 16
     dropout: float = 0.1
     last_n_layers: int = 2
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "LoraSettings":
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
 
 
 def encoder_layer_prefix(encoder: nn.Module) -> str:

@@ -18,6 +18,7 @@ from typing import Optional
 import numpy as np
 
 from .atomic import atomic_write
+from .device import inference_mode
 from .progress import CancelToken, ProgressFn, check_cancel, no_progress
 
 
@@ -62,9 +63,7 @@ def cached_tokens(model, windows, cache_dir: str | Path, device, batch_size: int
     n = len(windows)
     tokens = np.zeros((n, 14, model.cfg.hidden_size), np.float32)
     dev = device.torch_device()
-    was_training = model.training
-    model.eval()
-    with torch.no_grad(), device.autocast():
+    with inference_mode(model, device):
         for i in range(0, n, batch_size):
             check_cancel(cancel)
             idx = list(range(i, min(n, i + batch_size)))
@@ -72,7 +71,6 @@ def cached_tokens(model, windows, cache_dir: str | Path, device, batch_size: int
             t = model.encode_joints(to_float(torch.from_numpy(clips).to(dev)), torch.from_numpy(mask).to(dev))
             tokens[idx] = t.float().cpu().numpy()
             progress(idx[-1] + 1, n, "encoding tokens")
-    model.train(was_training)
 
     def write(fh) -> None:
         buf = io.BytesIO()

@@ -20,7 +20,6 @@ Steps (``train_run``):
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import math
@@ -32,8 +31,9 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from .atomic import atomic_write_json, atomic_write_text
-from .checkpoint import (RUN_JSON, WEIGHTS_FILE, load_tensors, make_run_config, save_run, save_tensors)
-from .config import ClipConfig, EventConfig, PoseConfig, SegmentConfig, SplitConfig
+from .checkpoint import (RUN_JSON, load_tensors, make_run_config, save_run, save_tensors)
+from .config import ClipConfig, EventConfig, PoseConfig, SegmentConfig, SplitConfig, DictMixin
+from .device import inference_mode
 from .errors import CheckpointError, SemioscopeError
 from .joints import MIRROR
 from .manifest import Manifest
@@ -51,7 +51,7 @@ DEFAULT_LR = {"tiny": 3e-3, "small": 1e-3, "vivit-b": 5e-4}
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(DictMixin):
     """Hyper-parameters of one training run (stored in run.json under ``training``)."""
 
     preset: str = "tiny"
@@ -83,17 +83,6 @@ class TrainConfig:
     motion_features: bool = True
     position_encoding: str = "relative"  # relative | absolute (the paper's raw x/W, y/H)
     eval_batch_size: int = 32
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "TrainConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
-
-    def replace(self, **changes: Any) -> "TrainConfig":
-        return dataclasses.replace(self, **changes)
 
     @property
     def peak_lr(self) -> float:
@@ -254,9 +243,7 @@ def predict_windows(model, windows, device, batch_size: int = 32, tokens: Option
     probs = np.zeros(n, np.float32)
     att = np.zeros((n, 14), np.float32)
     dev = device.torch_device()
-    was = model.training
-    model.eval()
-    with torch.no_grad(), device.autocast():
+    with inference_mode(model, device):
         for i in range(0, n, batch_size):
             check_cancel(cancel)
             idx = list(range(i, min(n, i + batch_size)))
@@ -270,7 +257,6 @@ def predict_windows(model, windows, device, batch_size: int = 32, tokens: Option
                                   torch.from_numpy(mask).to(dev))
             probs[idx] = torch.sigmoid(logits.float()).cpu().numpy()
             att[idx] = a.float().cpu().numpy()
-    model.train(was)
     return probs, att
 
 

@@ -27,3 +27,18 @@ def test_missing_cuda_and_unknown_device_are_errors(monkeypatch):
         choose_device("cuda")
     with pytest.raises(SemioscopeError, match="unknown device"):
         choose_device("tpu")
+
+
+def test_inference_mode_restores_training_mode_after_a_cancel():
+    import torch
+
+    from inference.device import DeviceChoice, inference_mode
+    from inference.errors import Cancelled
+
+    model = torch.nn.Linear(2, 1)
+    model.train()
+    with pytest.raises(Cancelled):
+        with inference_mode(model, DeviceChoice("cpu", None)):
+            assert not model.training and not torch.is_grad_enabled()
+            raise Cancelled()
+    assert model.training and torch.is_grad_enabled()

@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ..config import _DictMixin
+from ..config import DictMixin
 from ..errors import SemioscopeError
 from ..progress import CancelToken, ProgressFn, check_cancel, no_progress
 from .corpora import clip_sample_times, normalise_clips, read_frames
@@ -39,7 +39,7 @@ _SEEK_GAP_S = 20.0  # seek instead of decoding through longer gaps between clips
 
 
 @dataclass(frozen=True)
-class FewShotConfig(_DictMixin):
+class FewShotConfig(DictMixin):
     shots: tuple = (2, 3, 4)
     draws: int = 5
     seed: int = 0

@@ -21,7 +21,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..config import _DictMixin
+from ..config import DictMixin
 from ..errors import SemioscopeError
 from ..manifest import Manifest, Recording, Seizure
 
@@ -29,7 +29,7 @@ _EPS = 1e-9
 
 
 @dataclass(frozen=True)
-class ForecastLabelConfig(_DictMixin):
+class ForecastLabelConfig(DictMixin):
     clip_s: float = 5.0  # L, 3-10 s
     horizon_s: float = 5.0  # H
     onset: str = "clinical"  # clinical | eeg

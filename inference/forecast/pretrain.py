@@ -18,7 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from ..atomic import atomic_write_json
-from ..config import _DictMixin
+from ..config import DictMixin
 from ..errors import CheckpointError
 from ..progress import CancelToken, ProgressFn, check_cancel, no_progress
 from .corpora import Corpus, MixedClips, mix_summary, mix_weights, normalise_clips
@@ -37,7 +37,7 @@ _RESUME_KEYS = ("preset", "init_dir", "image_size", "num_frames", "frame_stride"
 
 
 @dataclass(frozen=True)
-class PretrainConfig(_DictMixin):
+class PretrainConfig(DictMixin):
     """Pre-training settings (paper: Adam, lr 1e-4, 16 frames at stride 2, mask ratio 0.3)."""
 
     preset: str = "tiny"  # tiny | base (ignored when init_dir is given)
