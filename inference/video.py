@@ -362,13 +362,29 @@ def probe(path: str | Path) -> VideoMeta:
 def probe_durations(videos: Iterable[str | Path]) -> dict[str | Path, float]:
     """Duration in seconds of each video, keyed by the given path; 0.0 for an unreadable one.
 
-    For sizing progress bars before a batch: an unreadable file fails again, with its message,
+    For sizing progress bars before a batch (read from the header, so a batch does not index
+    every file twice): an unreadable file fails again, with its message,
     when it is processed, so only VideoError is swallowed here.
     """
     durations: dict[str | Path, float] = {}
     for v in videos:
         try:
-            durations[v] = probe(v).duration_s
+            durations[v] = _header_duration(Path(v))
         except VideoError:
             durations[v] = 0.0
     return durations
+
+
+def _header_duration(path: Path) -> float:
+    """The duration the container header states (no demuxing, so cheap on multi-GB files);
+    falls back to the full PTS index when the header states none."""
+    container = _open_container(path)
+    try:
+        stream = container.streams.video[0]
+        if stream.duration and stream.time_base:
+            return float(stream.duration * stream.time_base)
+        if container.duration:
+            return container.duration / 1_000_000  # AV_TIME_BASE
+    finally:
+        container.close()
+    return probe(path).duration_s
