@@ -81,6 +81,9 @@ class EventConfig(DictMixin):
     hysteresis: float = 0.1  # an event ends when p falls below threshold - hysteresis
     min_duration_s: float = 3.0
     merge_gap_s: float = 10.0
+    # Trailing moving average of the trace over this many windows before thresholding (1 = none);
+    # trailing, so an alarm still needs only windows already seen. Training picks it on validation.
+    smooth_windows: int = 1
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,53 @@ def summarise_events(rows: list[dict[str, Any]]) -> dict[str, Any]:
                                max(1, sum(r["ts_reference_events"] for r in rows)))}
 
 
+def choose_event_rules(traces: list[tuple[RecordingTrace, Any]], seg: SegmentConfig, base: EventConfig,
+                       min_durations: tuple[float, ...], smoothings: tuple[int, ...],
+                       max_false_alarms_per_hour: float = 2.0) -> tuple[EventConfig, list[dict[str, Any]]]:
+    """Event rules (minimum duration x trailing smoothing) chosen on VALIDATION traces.
+
+    ``traces``: (whole-recording trace, its seizures) pairs. Every option is scored with
+    ``score_recording``, exactly as the test set is. Chosen: the highest seizure sensitivity among
+    options with at most ``max_false_alarms_per_hour``; ties go to the smallest alarm delay
+    (``max(window, min duration)`` plus the smoothing's lag of ``(k - 1) / 2`` strides), then to
+    fewer false alarms. When no option meets the false-alarm limit, the one with the fewest false
+    alarms per hour (then sensitivity, delay) is chosen. Returns (rules, one row per option).
+    """
+    rows: list[dict[str, Any]] = []
+    for k in smoothings:
+        for d in min_durations:
+            cfg = base.replace(min_duration_s=float(d), smooth_windows=int(k))
+            ev = summarise_events([score_recording(t, sz, seg, cfg) for t, sz in traces])
+            sens = ev["sensitivity"] if math.isfinite(ev["sensitivity"]) else 0.0
+            fah = ev["false_alarms_per_hour"] if math.isfinite(ev["false_alarms_per_hour"]) else 0.0
+            rows.append({"min_duration_s": float(d), "smooth_windows": int(k), "seizures": ev["seizures"],
+                         "detected": ev["detected"], "sensitivity": sens, "false_alarms": ev["false_alarms"],
+                         "false_alarms_per_hour": fah, "interictal_hours": ev["interictal_hours"],
+                         "latency_eeg_mean_s": (ev["latency_eeg_s"]["mean"] if ev["detected"] else None),
+                         "delay_s": max(seg.window_s, float(d)) + (int(k) - 1) / 2 * seg.review_stride_s,
+                         "feasible": fah <= max_false_alarms_per_hour, "chosen": False})
+    if not rows:
+        return base, rows
+    feasible = [r for r in rows if r["feasible"]]
+    if feasible:
+        best = max(feasible, key=lambda r: (r["sensitivity"], -r["delay_s"], -r["false_alarms_per_hour"]))
+    else:
+        best = min(rows, key=lambda r: (r["false_alarms_per_hour"], -r["sensitivity"], r["delay_s"]))
+    best["chosen"] = True
+    return base.replace(min_duration_s=best["min_duration_s"], smooth_windows=best["smooth_windows"]), rows
+
+
+def predict_window_set(loaded, windows, cancel: Optional[CancelToken] = None, batch: int = 32) -> np.ndarray:
+    """Probabilities ``[N]`` of a WindowSet through the run's ``predict`` (the engine's path)."""
+    prob = np.zeros(len(windows), np.float32)
+    for i in range(0, len(windows), batch):
+        check_cancel(cancel)
+        idx = list(range(i, min(len(windows), i + batch)))
+        c, p, m = windows.batch(idx)
+        prob[idx] = loaded.predict(c, p, m)[0]
+    return prob
+
+
 def _plot_curves(y: np.ndarray, prob: np.ndarray, out_dir: Path, title: str) -> list[str]:
     import matplotlib
 
@@ -224,7 +271,7 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
     from .checkpoint import load_run
     from .metrics import majority_class, random_chance, segment_metrics
     from .splits import SubjectSplit
-    from .training import prepare_data, predict_windows
+    from .training import prepare_data
 
     run_dir = Path(run_dir)
     loaded = load_run(run_dir, device)
@@ -241,12 +288,7 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
                         progress=progress, cancel=cancel, log=log)
     test = data.test
     # Segment level, through the same predict() the engine uses.
-    prob = np.zeros(len(test), np.float32)
-    for i in range(0, len(test), 32):
-        check_cancel(cancel)
-        idx = list(range(i, min(len(test), i + 32)))
-        c, p, m = test.batch(idx)
-        prob[idx] = loaded.predict(c, p, m)[0]
+    prob = predict_window_set(loaded, test, cancel)
     y = test.labels
     thr = loaded.threshold
     seg_m = segment_metrics(y, prob, thr)
@@ -278,6 +320,8 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
         "format": "semioscope.evaluation", "version": 1, "run": str(run_dir),
         "model": f"{rc.get('preset')} / {rc['finetune'].get('mode')}",
         "threshold": thr, "events_config": loaded.event_config.to_dict(),
+        "event_rules_source": ("override" if events and any(v is not None for v in events.values())
+                               else rc.get("training", {}).get("event_rule_choice", {}).get("source", "run")),
         "manifest_hash": manifest.content_hash(), "test_subjects": split.test,
         "segment": seg_m, "baselines": baselines, "per_subject": per_subject,
         "events": ev, "event_rows": ev_rows,
@@ -359,7 +403,10 @@ def evaluation_markdown(result: dict[str, Any]) -> str:
         lines.append(f"\nOver seeds: sensitivity {_f(es['sensitivity'])}, false alarms/hour "
                      f"{_f(es['false_alarms_per_hour'], 2)}.")
     sc = result["scoring"]
-    lines += ["", f"Alarms: `detect_events` with {result['events_config']}. Scoring: {sc['library']}, a seizure "
+    src = {"validation": "minimum duration and smoothing chosen on the validation subjects",
+           "override": "overridden on the command line", "fixed": "fixed at training"}.get(
+        result.get("event_rules_source", ""), "from the run")
+    lines += ["", f"Alarms: `detect_events` with {result['events_config']} ({src}). Scoring: {sc['library']}, a seizure "
                   f"counts when an alarm overlaps [EEG onset - {sc['tolerance_before_s']:g} s, end + "
                   f"{sc['tolerance_after_s']:g} s]; alarm time = {sc['alarm_time']}.",
               "", "## Per subject", "",
@@ -384,9 +431,10 @@ def evaluation_markdown(result: dict[str, Any]) -> str:
 
 def evaluate_seeds(run_dir: str | Path, n_seeds: int, manifest=None, cache_dir: Optional[str | Path] = None,
                    device: str = "auto", progress: ProgressFn = no_progress, log: Callable[[str], None] = print,
-                   cancel: Optional[CancelToken] = None) -> dict[str, Any]:
+                   cancel: Optional[CancelToken] = None, events: Optional[dict[str, float]] = None) -> dict[str, Any]:
     """Mean ± sd over ``n_seeds`` training runs: the run itself plus runs with seeds seed+1, ...
-    trained with the same configuration into ``RUN/seeds/seed_<k>`` (reused when already there)."""
+    trained with the same configuration into ``RUN/seeds/seed_<k>`` (reused when already there).
+    Each seed's run chooses its own event rules on validation; ``events`` overrides them all."""
     from .checkpoint import read_run_config
     from .config import ClipConfig
     from .metrics import mean_sd
@@ -396,7 +444,7 @@ def evaluate_seeds(run_dir: str | Path, n_seeds: int, manifest=None, cache_dir: 
     run_dir = Path(run_dir)
     rc = read_run_config(run_dir)
     manifest = _load_manifest_for(run_dir, rc, manifest, log)
-    base = evaluate_run(run_dir, manifest, cache_dir, device, progress, log, cancel, write=True)
+    base = evaluate_run(run_dir, manifest, cache_dir, device, progress, log, cancel, write=True, events=events)
     tcfg = TrainConfig.from_dict(rc.get("training"))
     results = [base]
     seeds = [tcfg.seed]
@@ -410,14 +458,15 @@ def evaluate_seeds(run_dir: str | Path, n_seeds: int, manifest=None, cache_dir: 
                       ClipConfig.from_dict(rc["clips"]), SplitConfig(), EventConfig.from_dict(rc["events"]),
                       PoseConfig.from_dict(rc.get("pose")), cache_dir, resume=(sub / "train_state.json").exists(),
                       evaluate=False, log=log, cancel=cancel, split=SubjectSplit.from_dict(rc["split"]))
-        results.append(evaluate_run(sub, manifest, cache_dir, device, progress, log, cancel, write=True))
+        results.append(evaluate_run(sub, manifest, cache_dir, device, progress, log, cancel, write=True,
+                                    events=events))
         seeds.append(seed)
     ev_keys = ("sensitivity", "false_alarms_per_hour")
     out = dict(base)
     out["seeds"] = {"n": len(results), "seed_values": seeds,
                     "segment_mean_sd": mean_sd([r["segment"] for r in results]),
                     "events_mean_sd": mean_sd([r["events"] for r in results], ev_keys),
-                    "per_seed": [{"seed": s, "segment": r["segment"],
+                    "per_seed": [{"seed": s, "segment": r["segment"], "events_config": r["events_config"],
                                   "events": {k: r["events"][k] for k in ev_keys}} for s, r in zip(seeds, results)]}
     atomic_write_json(run_dir / EVAL_JSON, _clean(out))
     atomic_write_text(run_dir / EVAL_MD, evaluation_markdown(out))

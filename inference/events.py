@@ -1,4 +1,5 @@
-"""From a probability trace to events: threshold with hysteresis, minimum duration, merge gap.
+"""From a probability trace to events: optional trailing smoothing, threshold with hysteresis,
+minimum duration, merge gap.
 
 Used by the engine (flagged events), evaluation (alarms for event-level metrics) and the GUI
 (events recomputed live when the threshold line is dragged), so all three agree.
@@ -41,19 +42,43 @@ class Event:
                    float(d.get("peak_time_s", d["start_s"])), tuple(float(x) for x in d.get("mean_attention", ())))
 
 
+def smooth_trace(prob: np.ndarray, k: int) -> np.ndarray:
+    """Trailing moving average over ``k`` windows (``[N]`` -> ``[N]``), ignoring NaN neighbours.
+
+    Window ``i`` becomes the mean of the finite values among ``i-k+1 .. i``; a NaN window stays NaN
+    (a gap never fires). Trailing rather than centred so the value at ``i`` uses no later window:
+    the alarm time of an event is unchanged by smoothing.
+    """
+    p = np.asarray(prob, dtype=np.float64)
+    k = int(round(k))
+    if k <= 1 or len(p) == 0:
+        return p
+    finite = np.isfinite(p)
+    csum = np.concatenate([[0.0], np.cumsum(np.where(finite, p, 0.0))])
+    ccnt = np.concatenate([[0], np.cumsum(finite)])
+    hi = np.arange(1, len(p) + 1)
+    lo = np.maximum(0, hi - k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (csum[hi] - csum[lo]) / (ccnt[hi] - ccnt[lo])
+    out[~finite] = np.nan
+    return out
+
+
 def detect_events(window_start_s: np.ndarray, window_end_s: np.ndarray, prob: np.ndarray,
                   cfg: EventConfig = EventConfig(), attention: Optional[np.ndarray] = None) -> list[Event]:
     """Events over a trace of windows (sorted by start).
 
-    A window "fires" when ``prob >= threshold``; once inside an event it stays until ``prob`` drops
-    below ``threshold - hysteresis``. NaN probabilities (gaps in the trace) end an event and never
+    With ``smooth_windows > 1`` the firing rule reads the ``smooth_trace``-d trace (the peak
+    stays the raw probability's). A window "fires" when ``prob >= threshold``; once inside an
+    event it stays until ``prob`` drops below ``threshold - hysteresis``. NaN probabilities (gaps in the trace) end an event and never
     fire. Runs of firing windows become candidate events spanning from the first window's start
     to the last window's end; candidates closer than ``merge_gap_s`` are merged; events shorter
     than ``min_duration_s`` are dropped. ``attention``: optional ``[N, 14]``.
     """
     start = np.asarray(window_start_s, dtype=np.float64)
     end = np.asarray(window_end_s, dtype=np.float64)
-    p = np.asarray(prob, dtype=np.float64)
+    raw = np.asarray(prob, dtype=np.float64)
+    p = smooth_trace(raw, cfg.smooth_windows)
     n = len(p)
     if n == 0:
         return []
@@ -85,7 +110,7 @@ def detect_events(window_start_s: np.ndarray, window_end_s: np.ndarray, prob: np
         s, e = float(start[a]), float(end[b])
         if e - s < cfg.min_duration_s:
             continue
-        seg = p[a:b + 1]
+        seg = raw[a:b + 1]
         k = int(np.nanargmax(seg))
         att: tuple[float, ...] = ()
         if attention is not None and len(attention):

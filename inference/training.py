@@ -11,11 +11,20 @@ Steps (``train_run``):
    the cross-joint attention and head on them.
 4. AdamW, linear warm-up then cosine decay (per step), gradient clipping, class imbalance via
    ``pos_weight = n_interictal / n_ictal`` (or a balanced sampler), left-right flip augmentation.
+   Long interictal recordings: ``interictal_per_ictal`` = r > 0 trains each epoch on every ictal
+   window plus a fresh seeded draw of r x as many interictal ones (all data is seen over the
+   epochs; pos_weight follows the drawn ratio); ``val_interictal_per_ictal`` likewise fixes one
+   draw of validation windows for the per-epoch checks.
 5. After every epoch: validation AUROC and loss; the best epoch (AUROC, then loss) is saved as the
    run's model with the threshold that maximises F1 (or Youden's J) on validation; the full
    training state (model, optimiser, scheduler, epoch, history) is saved so ``resume`` continues.
-   Training stops after ``patience`` epochs without improvement.
-6. The held-out test subjects are evaluated (``evaluation.evaluate_run``).
+   Training stops after ``patience`` epochs without improvement. When validation was subsampled,
+   the threshold is re-chosen on every validation window with the best model.
+6. Event rules (``event_rules="validation"``): the best model scores the validation recordings
+   whole at the review stride (``evaluation.recording_trace``) and ``evaluation.choose_event_rules``
+   picks the minimum duration and smoothing (highest sensitivity with <= 2 false alarms/h); the
+   choice and the whole grid go to run.json (``training.event_rule_choice``) and the log.
+7. The held-out test subjects are evaluated (``evaluation.evaluate_run``).
 """
 from __future__ import annotations
 
@@ -83,6 +92,22 @@ class TrainConfig(DictMixin):
     motion_features: bool = True
     position_encoding: str = "relative"  # relative | absolute (the paper's raw x/W, y/H)
     eval_batch_size: int = 32
+    # Class balance per epoch on long recordings (0: every window each epoch; see module docstring).
+    interictal_per_ictal: float = 0.0
+    val_interictal_per_ictal: float = 0.0
+    # Event rules: "validation" chooses min duration x smoothing on the validation recordings,
+    # "fixed" keeps the EventConfig given to train_run.
+    event_rules: str = "validation"
+    event_min_durations: tuple[float, ...] = (3.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0)
+    event_smoothing: tuple[int, ...] = (1, 3, 5)
+    max_false_alarms_per_hour: float = 2.0
+
+    def __post_init__(self) -> None:
+        # JSON gives lists back: keep tuples so configs compare equal after a round trip (resume).
+        object.__setattr__(self, "event_min_durations", tuple(float(x) for x in self.event_min_durations))
+        object.__setattr__(self, "event_smoothing", tuple(int(x) for x in self.event_smoothing))
+        if self.event_rules not in ("validation", "fixed"):
+            raise ValueError(f"event_rules must be 'validation' or 'fixed', got {self.event_rules!r}")
 
     @property
     def peak_lr(self) -> float:
@@ -184,10 +209,35 @@ def flip_batch(clips: np.ndarray, positions: np.ndarray, mask: np.ndarray
     return c, p, mask[:, perm].copy()
 
 
-def epoch_order(n: int, labels: np.ndarray, seed: int, epoch: int, balance: str) -> np.ndarray:
+def interictal_draw(labels: np.ndarray, ratio: float, rng: np.random.Generator) -> np.ndarray:
+    """Indices of every ictal window plus ``ratio`` x as many interictal ones drawn without
+    replacement (all interictal windows when there are fewer), sorted."""
+    pos = np.flatnonzero(labels == 1)
+    neg = np.flatnonzero(labels == 0)
+    k = min(len(neg), int(round(ratio * max(len(pos), 1))))
+    if k < len(neg):
+        neg = rng.choice(neg, k, replace=False)
+    return np.sort(np.concatenate([pos, neg]))
+
+
+def epoch_size(labels: np.ndarray, interictal_per_ictal: float = 0.0) -> int:
+    """Windows per epoch: all of them, or every ictal one plus ratio x as many interictal."""
+    n_pos = int((labels == 1).sum())
+    if interictal_per_ictal <= 0:
+        return len(labels)
+    return n_pos + min(len(labels) - n_pos, int(round(interictal_per_ictal * max(n_pos, 1))))
+
+
+def epoch_order(n: int, labels: np.ndarray, seed: int, epoch: int, balance: str,
+                interictal_per_ictal: float = 0.0) -> np.ndarray:
     """Window order of one epoch (deterministic in seed and epoch, so resuming replays it).
-    ``balance="sampler"`` draws ictal and interictal windows equally often (with replacement)."""
+    ``interictal_per_ictal`` > 0: the epoch holds every ictal window plus a fresh draw of that many
+    interictal windows per ictal one. ``balance="sampler"`` draws ictal and interictal windows
+    equally often (with replacement)."""
     rng = np.random.default_rng([seed, epoch])
+    if interictal_per_ictal > 0:
+        sub = interictal_draw(labels[:n], interictal_per_ictal, rng)
+        return sub[epoch_order(len(sub), labels[sub], seed, epoch, balance)]
     if balance != "sampler":
         return rng.permutation(n)
     pos = np.flatnonzero(labels == 1)
@@ -260,6 +310,45 @@ def predict_windows(model, windows, device, batch_size: int = 32, tokens: Option
     return probs, att
 
 
+# -- event rules --------------------------------------------------------------------------------
+
+def _choose_event_rules_on_validation(loaded, data: PreparedData, manifest: Manifest, seg_cfg: SegmentConfig,
+                                      base: EventConfig, tcfg: TrainConfig, log: Callable[[str], None],
+                                      cancel: Optional[CancelToken]) -> tuple[EventConfig, dict[str, Any]]:
+    """Score the validation recordings whole with the best model and pick the event rules there
+    (``evaluation.choose_event_rules``). Returns (rules, the record stored in run.json)."""
+    from .evaluation import choose_event_rules, recording_trace
+
+    t0 = time.perf_counter()
+    by_id = {r.recording_id: r for r in manifest}
+    traces = []
+    for rid, rclips in data.recordings.items():
+        rec = by_id[rid]
+        if data.split.role(rec.subject_id) == "val":
+            traces.append((recording_trace(loaded, rclips, rec.subject_id, seg_cfg.review_stride_s, cancel=cancel),
+                           rec.seizures))
+    chosen, rows = choose_event_rules(traces, seg_cfg, base, tcfg.event_min_durations, tcfg.event_smoothing,
+                                      tcfg.max_false_alarms_per_hour)
+    secs = time.perf_counter() - t0
+    hours = rows[0]["interictal_hours"] if rows else 0.0
+    n_sz = rows[0]["seizures"] if rows else 0
+    log(f"event rules on validation ({len(traces)} recordings, {n_sz} seizures, {hours:.2f} interictal hours, "
+        f"threshold {base.threshold:.3f}, {secs:.0f} s); per option: min duration / smoothing -> "
+        f"detected, false alarms/h:")
+    for r in rows:
+        log(f"  {r['min_duration_s']:4g} s / {r['smooth_windows']} windows -> {r['detected']}/{r['seizures']}, "
+            f"{r['false_alarms_per_hour']:.2f}/h{'  <- chosen' if r['chosen'] else ''}")
+    best = next((r for r in rows if r["chosen"]), None)
+    if best is not None and not best["feasible"]:
+        log(f"warning: no option reaches <= {tcfg.max_false_alarms_per_hour:g} false alarms/h on validation; "
+            f"chose the fewest")
+    info = {"source": "validation", "max_false_alarms_per_hour": tcfg.max_false_alarms_per_hour,
+            "threshold": base.threshold, "chosen": {"min_duration_s": chosen.min_duration_s,
+                                                    "smooth_windows": chosen.smooth_windows},
+            "validation_recordings": [t.recording_id for t, _ in traces], "seconds": round(secs, 1), "grid": rows}
+    return chosen, info
+
+
 # -- the run ------------------------------------------------------------------------------------
 
 @dataclass
@@ -273,6 +362,7 @@ class TrainOutcome:
     prep_seconds: float
     counts: dict[str, Any]
     stopped_early: bool
+    events: dict[str, Any] = field(default_factory=dict)  # the run's event rules (EventConfig as a dict)
 
 
 def _write_logs(run_dir: Path, history: list[dict[str, Any]]) -> None:
@@ -333,8 +423,10 @@ def _train_run(manifest, run_dir, tcfg, seg_cfg, clip_cfg, split_cfg, event_cfg,
         old = TrainConfig.from_dict(resume_state["train_config"])
         # Everything but the epoch budget, patience and device must match to continue.
         keep = tcfg.replace(epochs=old.epochs, patience=old.patience, min_epochs=old.min_epochs, device=old.device,
-                            threads=old.threads,
-                            eval_batch_size=old.eval_batch_size)
+                            threads=old.threads, eval_batch_size=old.eval_batch_size,
+                            event_rules=old.event_rules, event_min_durations=old.event_min_durations,
+                            event_smoothing=old.event_smoothing,
+                            max_false_alarms_per_hour=old.max_false_alarms_per_hour)
         if keep != old:
             diff = {k: (v, getattr(tcfg, k)) for k, v in old.to_dict().items() if getattr(keep, k) != v}
             raise CheckpointError(state_json, f"--resume with different settings {diff} (run: old, now: new)")
@@ -370,24 +462,35 @@ def _train_run(manifest, run_dir, tcfg, seg_cfg, clip_cfg, split_cfg, event_cfg,
         raise SemioscopeError(f"{manifest.path or 'manifest'}: training windows need both classes "
                               f"(ictal {c['train']['ictal']}, interictal {c['train']['interictal']})")
 
+    val_check = val_ws  # the windows checked after every epoch
+    if epoch_size(val_ws.labels, tcfg.val_interictal_per_ictal) < len(val_ws):
+        val_check = val_ws.subset(interictal_draw(val_ws.labels, tcfg.val_interictal_per_ictal,
+                                                  np.random.default_rng([tcfg.seed, 11])))
+        log(f"per-epoch validation on {len(val_check)} of {len(val_ws)} windows (every ictal one, "
+            f"{tcfg.val_interictal_per_ictal:g} interictal per ictal, one fixed draw); the threshold is "
+            f"re-chosen on all of them at the end")
     train_tokens = val_tokens = None
     if tcfg.mode == "frozen":
         enc_fp = encoder_fingerprint(model.encoder)
         tok_dir = cache_dir / "tokens"
         train_tokens = cached_tokens(model, train_ws, tok_dir, device, tcfg.eval_batch_size, prep_progress,
                                      cancel, enc_fp)
-        val_tokens = cached_tokens(model, val_ws, tok_dir, device, tcfg.eval_batch_size, prep_progress,
+        val_tokens = cached_tokens(model, val_check, tok_dir, device, tcfg.eval_batch_size, prep_progress,
                                    cancel, enc_fp)
 
     labels = train_ws.labels
     targets = train_ws.targets
     n_pos = int(labels.sum())
-    n_neg = int(len(labels) - n_pos)
+    n_epoch = epoch_size(labels, tcfg.interictal_per_ictal)
+    n_neg = n_epoch - n_pos  # interictal windows seen per epoch
+    if n_epoch < len(labels):
+        log(f"each epoch: all {n_pos} ictal + {n_neg} of {len(labels) - n_pos} interictal training windows "
+            f"(a fresh draw per epoch, {tcfg.interictal_per_ictal:g} per ictal window)")
     pos_weight = torch.tensor(n_neg / max(n_pos, 1) if tcfg.balance == "pos_weight" else 1.0,
                               device=device.torch_device())
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=tcfg.peak_lr, weight_decay=tcfg.weight_decay)
-    steps_per_epoch = max(1, math.ceil(len(train_ws) / tcfg.batch_size))
+    steps_per_epoch = max(1, math.ceil(n_epoch / tcfg.batch_size))
     total_steps = steps_per_epoch * tcfg.epochs
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(total_steps, int(tcfg.warmup_frac * total_steps)))
 
@@ -441,7 +544,7 @@ def _train_run(manifest, run_dir, tcfg, seg_cfg, clip_cfg, split_cfg, event_cfg,
         model.train()
         if tcfg.mode != "full":
             model.encoder.eval()  # frozen weights: keep encoder dropout off
-        order = epoch_order(len(train_ws), labels, tcfg.seed, epoch, tcfg.balance)
+        order = epoch_order(len(train_ws), labels, tcfg.seed, epoch, tcfg.balance, tcfg.interictal_per_ictal)
         flip_rng = np.random.default_rng([tcfg.seed, epoch, 7])
         losses = []
         for s in range(steps_per_epoch):
@@ -480,12 +583,12 @@ def _train_run(manifest, run_dir, tcfg, seg_cfg, clip_cfg, split_cfg, event_cfg,
                                         + (f" val AUROC {prev['val_auroc']:.3f}" if prev.get("val_auroc") is not None
                                            and math.isfinite(prev['val_auroc']) else ""))
         # -- validation --
-        vprob, _ = predict_windows(model, val_ws, device, tcfg.eval_batch_size, val_tokens, cancel)
-        vy = val_ws.labels
+        vprob, _ = predict_windows(model, val_check, device, tcfg.eval_batch_size, val_tokens, cancel)
+        vy = val_check.labels
         with torch.no_grad():
             vloss = float(torch.nn.functional.binary_cross_entropy(
                 torch.from_numpy(vprob.astype(np.float64)).clamp(1e-7, 1 - 1e-7),
-                torch.from_numpy(val_ws.targets.astype(np.float64))))
+                torch.from_numpy(val_check.targets.astype(np.float64))))
         thr = choose_threshold(vy, vprob, tcfg.threshold_rule)
         vm = segment_metrics(vy, vprob, thr)
         auc = vm["auroc"] if math.isfinite(vm["auroc"]) else -math.inf
@@ -529,13 +632,36 @@ def _train_run(manifest, run_dir, tcfg, seg_cfg, clip_cfg, split_cfg, event_cfg,
             log(f"early stop: no validation improvement for {tcfg.patience} epochs")
     if best_epoch < 0:
         raise SemioscopeError(f"{run_dir}: no epoch was trained")
+    loaded = None
+    if val_check is not val_ws or tcfg.event_rules == "validation":
+        from .checkpoint import load_run
+
+        loaded = load_run(run_dir, tcfg.device)  # the best epoch's weights, applied as the engine does
+    if val_check is not val_ws:
+        from .evaluation import predict_window_set
+
+        vprob = predict_window_set(loaded, val_ws, cancel)
+        best_thr = choose_threshold(val_ws.labels, vprob, tcfg.threshold_rule)
+        vm = segment_metrics(val_ws.labels, vprob, best_thr)
+        best_val = {**{k: vm[k] for k in ("accuracy", "auroc", "auprc", "f1", "precision", "recall")},
+                    "loss": best_val.get("loss"), "windows": len(val_ws)}
+        log(f"all {len(val_ws)} validation windows: AUROC {vm['auroc']:.3f}, F1 {vm['f1']:.3f} at threshold "
+            f"{best_thr:.3f}")
+    rule_info: dict[str, Any] = {"source": "fixed"}
+    if tcfg.event_rules == "validation":
+        event_cfg, rule_info = _choose_event_rules_on_validation(loaded, data, manifest, seg_cfg,
+                                                                 event_cfg.replace(threshold=best_thr), tcfg, log,
+                                                                 cancel)
     # Refresh run.json with the final bookkeeping (weights of the best epoch stay as saved).
     rc = json.loads((run_dir / RUN_JSON).read_text("utf-8"))
     rc["training"] = run_config(best_thr)["training"]
     rc["training"]["stopped_early"] = stopped_early
-    atomic_write_json(run_dir / RUN_JSON, rc)
+    rc["training"]["event_rule_choice"] = rule_info
+    rc["threshold"] = float(best_thr)
+    rc["events"] = event_cfg.replace(threshold=float(best_thr)).to_dict()
+    atomic_write_json(run_dir / RUN_JSON, _jsonable(rc))
     outcome = TrainOutcome(run_dir, best_epoch + 1, len(history), best_thr, best_val, train_seconds, prep_s,
-                           data.counts, stopped_early)
+                           data.counts, stopped_early, rc["events"])
     if evaluate:
         from .evaluation import evaluate_run
 

@@ -316,6 +316,12 @@ class WindowSet:
     def __len__(self) -> int:
         return len(self.items)
 
+    def subset(self, indices: Iterable[int]) -> "WindowSet":
+        """The windows at ``indices`` (same recordings; ``dropped`` kept)."""
+        idx = [int(i) for i in indices]
+        return WindowSet(self.recordings, [self.items[i] for i in idx], [self.subjects[i] for i in idx],
+                         self.frames_per_window, self.dropped)
+
     @property
     def labels(self) -> np.ndarray:
         return np.asarray([it[2] for it in self.items], dtype=np.int64)

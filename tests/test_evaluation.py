@@ -89,3 +89,30 @@ def test_event_scoring_missed_seizure_and_tolerance():
     missed = score_recording(_trace(high=()), sz, seg, ev)
     assert not missed["seizures"][0]["detected"] and missed["false_alarms"] == 0
     assert summarise_events([missed])["sensitivity"] == 0.0
+
+
+def test_event_rules_chosen_on_validation_remove_a_blip():
+    from inference.evaluation import choose_event_rules
+
+    seg = SegmentConfig()
+    base = EventConfig(threshold=0.5, hysteresis=0.1, min_duration_s=3.0, merge_gap_s=10.0)
+    sz = [Seizure(200.0, 210.0, 260.0)]
+    # A sustained detection of the seizure plus a one-window blip (a 5 s event) at 450 s.
+    val = [(_trace(high=((215, 250), (450, 450))), sz)]
+    rules, rows = choose_event_rules(val, seg, base, (3.0, 6.0, 10.0, 50.0), (1,), max_false_alarms_per_hour=2.0)
+    by_d = {r["min_duration_s"]: r for r in rows}
+    # 450 s of interictal time: the blip alone is 8 false alarms/h.
+    assert by_d[3.0]["false_alarms"] == 1 and by_d[3.0]["false_alarms_per_hour"] == pytest.approx(8.0)
+    assert not by_d[3.0]["feasible"] and by_d[6.0]["feasible"] and by_d[10.0]["feasible"]
+    assert by_d[50.0]["detected"] == 0  # the 40 s event is dropped too: the seizure is missed
+    # Highest sensitivity within 2 FA/h, then the shortest delay: 6 s (10 s detects it just as well).
+    assert rules.min_duration_s == 6.0 and rules.smooth_windows == 1 and rules.threshold == 0.5
+    assert [r["chosen"] for r in rows] == [False, True, False, False]
+    # Smoothing over 3 windows removes the blip as well, and is chosen when it is the only way.
+    rules, rows = choose_event_rules(val, seg, base, (3.0,), (1, 3))
+    assert rules.smooth_windows == 3 and rules.min_duration_s == 3.0
+    assert [(r["smooth_windows"], r["detected"], r["false_alarms"]) for r in rows] == [(1, 1, 1), (3, 1, 0)]
+    # No option meets the limit: the fewest false alarms, then the shortest delay.
+    wide = [(_trace(high=((215, 250), (450, 470))), sz)]
+    rules, rows = choose_event_rules(wide, seg, base, (3.0, 6.0), (1,))
+    assert rules.min_duration_s == 3.0 and not any(r["feasible"] for r in rows) and rows[0]["chosen"]

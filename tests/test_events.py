@@ -63,3 +63,22 @@ def test_peak_and_mean_attention():
 
 def test_empty_trace():
     assert detect_events(np.zeros(0), np.zeros(0), np.zeros(0)) == []
+
+
+def test_trailing_smoothing_removes_a_blip_and_keeps_gaps():
+    from inference.events import smooth_trace
+
+    p = np.array([0.1, 0.1, 0.9, 0.1, 0.1, np.nan, 0.7, 0.7, 0.7])
+    sm = smooth_trace(p, 3)
+    # Trailing: window i averages the finite values of i-2..i (no later window is used).
+    np.testing.assert_allclose(sm[:5], [0.1, 0.1, 1.1 / 3, 1.1 / 3, 1.1 / 3])
+    assert np.isnan(sm[5])  # a gap stays a gap
+    np.testing.assert_allclose(sm[6:], [0.4, 0.7, 0.7])  # NaN neighbours are skipped, not zeros
+    np.testing.assert_array_equal(smooth_trace(p, 1), p)
+    s, e, pp = trace([0.1] * 10 + [0.9] + [0.1] * 10 + [0.9] * 8 + [0.1] * 5)
+    cfg = EventConfig(threshold=0.5, hysteresis=0.1, min_duration_s=0.0, merge_gap_s=0.0)
+    assert spans(detect_events(s, e, pp, cfg)) == [(10.0, 15.0), (21.0, 33.0)]
+    smoothed = detect_events(s, e, pp, cfg.replace(smooth_windows=3))
+    # The one-window blip is gone; the sustained run fires once two of three windows are high.
+    assert spans(smoothed) == [(22.0, 34.0)]
+    assert smoothed[0].peak_prob == pytest.approx(0.9)  # peaks are the raw probability's

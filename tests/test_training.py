@@ -52,6 +52,17 @@ def test_run_folder_contents(trained, dataset):
     assert rc["keypoint_source"] == "gt" and rc["window_frames"] == 30 and rc["fps"] == 6.0
     assert rc["clips"]["input_size"] == 32 and 0.0 < rc["threshold"] < 1.0
     assert rc["events"]["threshold"] == rc["threshold"]
+    # Event rules were chosen on the validation recordings (never on test) and stored in the run.
+    rules = rc["training"]["event_rule_choice"]
+    assert rules["source"] == "validation" and rules["validation_recordings"]
+    assert all(r.split("_")[0] in rc["split"]["val"] for r in rules["validation_recordings"])
+    assert len(rules["grid"]) == 7 * 3 and sum(r["chosen"] for r in rules["grid"]) == 1
+    chosen = next(r for r in rules["grid"] if r["chosen"])
+    assert (rc["events"]["min_duration_s"], rc["events"]["smooth_windows"]) == \
+        (chosen["min_duration_s"], chosen["smooth_windows"]) == tuple(rules["chosen"].values())
+    # ... and the evaluation applied exactly those rules.
+    ev = json.loads((run / "evaluation.json").read_text())
+    assert ev["events_config"] == rc["events"] and ev["event_rules_source"] == "validation"
     split = rc["split"]
     assert len(split["test"]) == 3 and not set(split["test"]) & set(split["train"] + split["val"])
     log = [json.loads(line) for line in (run / "train_log.jsonl").read_text().splitlines()]
@@ -185,3 +196,47 @@ def test_flip_augmentation_mirrors_image_positions_and_joints():
     assert labels[epoch_order(100, labels, 0, 3, "sampler")].mean() == 0.5
     f = warmup_cosine(100, 10)
     assert f(0) == pytest.approx(0.1) and f(9) == pytest.approx(1.0) and f(100) == pytest.approx(0.0)
+
+
+def test_interictal_subsampling_draws_afresh_each_epoch():
+    from inference.training import TrainConfig, epoch_order, epoch_size
+
+    labels = np.array([0] * 90 + [1] * 10)
+    o0 = epoch_order(100, labels, 0, 0, "pos_weight", 3.0)
+    assert len(o0) == len(set(o0.tolist())) == epoch_size(labels, 3.0) == 40
+    assert labels[o0].sum() == 10  # every ictal window, 30 interictal ones
+    np.testing.assert_array_equal(o0, epoch_order(100, labels, 0, 0, "pos_weight", 3.0))  # resume replays it
+    seen = set()
+    for ep in range(8):
+        seen |= set(epoch_order(100, labels, 0, ep, "pos_weight", 3.0).tolist())
+    assert len(seen) > 80  # fresh draws: the epochs together see most interictal windows
+    assert epoch_size(labels, 20.0) == 100 and epoch_size(labels, 0.0) == 100
+    bal = epoch_order(100, labels, 0, 2, "sampler", 3.0)
+    assert len(bal) == 40 and labels[bal].mean() == 0.5
+    # Event-rule grids survive the JSON round trip of run.json / train_state.json (resume compares them).
+    t = TrainConfig(event_min_durations=(3, 10), event_smoothing=[1, 3], interictal_per_ictal=4.0)
+    assert TrainConfig.from_dict(json.loads(json.dumps(t.to_dict()))) == t
+    with pytest.raises(ValueError, match="event_rules"):
+        TrainConfig(event_rules="test")
+
+
+def test_evaluate_seeds_reuses_finished_seed_runs_and_reports_mean_sd(trained, tmp_path, capsys):
+    """`evaluate --seeds 2` end to end without training again: a finished run in RUN/seeds/seed_1 is
+    reused (here a copy of the run itself, so every sd is 0)."""
+    import shutil
+
+    from app.cli import main
+
+    run, cache = trained
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    shutil.copytree(run, copy / "seeds" / "seed_1")
+    assert main(["evaluate", str(copy), "--seeds", "2", "--device", "cpu", "--cache-dir", str(cache)]) == 0
+    ev = json.loads((copy / "evaluation.json").read_text())
+    assert ev["seeds"]["n"] == 2 and ev["seeds"]["seed_values"] == [0, 1]
+    auc = ev["seeds"]["segment_mean_sd"]["auroc"]
+    assert auc["mean"] == pytest.approx(ev["segment"]["auroc"]) and auc["sd"] == 0.0 and auc["n"] == 2
+    assert [p["events_config"] for p in ev["seeds"]["per_seed"]] == [ev["events_config"]] * 2
+    md = (copy / "evaluation.md").read_text()
+    assert "mean ± sd over 2 training seeds (0, 1)" in md and f"{auc['mean']:.3f} ± 0.000" in md
+    assert "Over seeds: sensitivity" in capsys.readouterr().out

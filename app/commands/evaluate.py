@@ -32,7 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     p.add_argument("--event-threshold", type=float, metavar="P",
                    help="event threshold (default: the run's validation threshold)")
-    p.add_argument("--min-duration", type=float, metavar="S", help="minimum event duration (default: the run's)")
+    p.add_argument("--min-duration", type=float, metavar="S",
+                   help="minimum event duration (default: the run's, chosen on its validation subjects)")
     p.add_argument("--cache-dir", help="clip cache folder (default ~/.cache/semioscope or $SEMIOSCOPE_CACHE_DIR)")
 
 
@@ -46,12 +47,12 @@ def run(args) -> int:
 
     log = cli_log
 
+    events = {"threshold": args.event_threshold, "min_duration_s": args.min_duration}
     with cli_progress("data", unit="rec", leave=False) as prep:
         if args.seeds > 1:
-            evaluate_seeds(args.run, args.seeds, args.manifest, args.cache_dir, args.device, prep, log)
+            evaluate_seeds(args.run, args.seeds, args.manifest, args.cache_dir, args.device, prep, log, events=events)
         else:
-            evaluate_run(args.run, args.manifest, args.cache_dir, args.device, prep, log,
-                         events={"threshold": args.event_threshold, "min_duration_s": args.min_duration})
+            evaluate_run(args.run, args.manifest, args.cache_dir, args.device, prep, log, events=events)
     from pathlib import Path
 
     print((Path(args.run) / EVAL_MD).read_text("utf-8"))

@@ -19,12 +19,34 @@ Presets: tiny (CPU, random init), small, vivit-b (the layout of google/vivit-b-1
 give pretrained weights with --encoder LOCAL_FOLDER). Modes: full (everything trains), lora
 (adapters on the last two encoder layers), frozen (encoder frozen, its tokens cached).
 
+Event rules: after training, the best model scores the validation recordings whole (1 s stride)
+and the minimum event duration and trace smoothing are chosen there (highest seizure sensitivity
+with at most --max-fa-per-hour false alarms); run.json stores them and evaluate/analyze/review
+use them. Long interictal recordings: --interictal-per-ictal R keeps epochs short.
+
 examples:
   semioscope train --manifest demo/manifest.csv --preset tiny --mode full --out runs/tiny --keypoints gt
   semioscope train --manifest data/manifest.csv --preset vivit-b --encoder ~/models/vivit-b-16x2-kinetics400 \\
       --mode lora --out runs/vivit-lora --keypoints mediapipe
   semioscope train --manifest demo/manifest.csv --preset tiny --out runs/tiny --resume
 """
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        vals = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+    if not vals or min(vals) < 1:
+        raise argparse.ArgumentTypeError(f"smoothing windows must be >= 1, got {text!r}")
+    return vals
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -65,8 +87,25 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "paper's raw x/W, y/H")
     p.add_argument("--no-motion-features", action="store_true",
                    help="do not add |frame-to-frame displacement| to the position features")
-    p.add_argument("--min-duration", type=float, default=None, metavar="S",
-                   help="event minimum duration stored in the run (default: from config)")
+    g = p.add_argument_group("event rules and long recordings")
+    g.add_argument("--event-rules", default="validation", choices=("validation", "fixed"),
+                   help="validation (default): after training, score the validation recordings whole and choose "
+                        "the minimum event duration and smoothing with the highest sensitivity at <= "
+                        "--max-fa-per-hour; fixed: keep the configured rules")
+    g.add_argument("--min-duration", type=float, default=None, metavar="S",
+                   help="a fixed event minimum duration (implies --event-rules fixed)")
+    g.add_argument("--event-min-durations", type=_floats, default=None, metavar="S,S,...",
+                   help="minimum durations tried on validation (default 3,6,8,10,12,15,20)")
+    g.add_argument("--event-smoothing", type=_ints, default=None, metavar="K,K,...",
+                   help="trailing moving averages (windows) tried on validation (default 1,3,5)")
+    g.add_argument("--max-fa-per-hour", type=float, default=2.0, metavar="F",
+                   help="false alarms per interictal hour allowed on validation (default 2)")
+    g.add_argument("--interictal-per-ictal", type=float, default=0.0, metavar="R",
+                   help="train each epoch on every ictal window plus a fresh draw of R interictal windows per "
+                        "ictal one (default 0: every window every epoch)")
+    g.add_argument("--val-interictal-per-ictal", type=float, default=0.0, metavar="R",
+                   help="check each epoch on every ictal validation window plus one fixed draw of R interictal "
+                        "windows per ictal one; the threshold is still chosen on all (default 0: all)")
     p.add_argument("--device", default="auto", help="auto (CUDA with bf16 if present), cpu, cuda, cuda:N")
     p.add_argument("--threads", type=int, default=0, metavar="N",
                    help="CPU threads for torch (default: torch's choice; 1 is faster on a crowded machine)")
@@ -99,7 +138,13 @@ def run(args) -> int:
                        augment=not args.no_augment, keypoints=args.keypoints, device=args.device, threads=args.threads,
                        lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
                        pooling=args.pooling, joint_layers=args.joint_layers, joint_heads=args.joint_heads,
-                       position_encoding=args.position_encoding, motion_features=not args.no_motion_features)
+                       position_encoding=args.position_encoding, motion_features=not args.no_motion_features,
+                       interictal_per_ictal=args.interictal_per_ictal,
+                       val_interictal_per_ictal=args.val_interictal_per_ictal,
+                       event_rules="fixed" if args.min_duration is not None else args.event_rules,
+                       max_false_alarms_per_hour=args.max_fa_per_hour,
+                       **({"event_min_durations": args.event_min_durations} if args.event_min_durations else {}),
+                       **({"event_smoothing": args.event_smoothing} if args.event_smoothing else {}))
     manifest = load_manifest(args.manifest)
     t0 = time.perf_counter()
 
@@ -113,5 +158,6 @@ def run(args) -> int:
     total = time.perf_counter() - t0
     print(f"run {out.run_dir}: best epoch {out.best_epoch} of {out.epochs_run}, threshold {out.threshold:.3f}, "
           f"val AUROC {out.val_metrics.get('auroc', float('nan')):.3f}; data {out.prep_seconds:.0f} s, "
-          f"training {out.train_seconds:.0f} s, total {total:.0f} s")
+          f"training {out.train_seconds:.0f} s, total {total:.0f} s; event rules: min duration "
+          f"{out.events.get('min_duration_s', 0):g} s, smoothing {out.events.get('smooth_windows', 1)} windows")
     return 0
