@@ -169,8 +169,11 @@ def choose_event_rules(traces: list[tuple[RecordingTrace, Any]], seg: SegmentCon
     ``score_recording``, exactly as the test set is. Chosen: the highest seizure sensitivity among
     options with at most ``max_false_alarms_per_hour``; ties go to the smallest alarm delay
     (``max(window, min duration)`` plus the smoothing's lag of ``(k - 1) / 2`` strides), then to
-    fewer false alarms. When no option meets the false-alarm limit, the one with the fewest false
-    alarms per hour (then sensitivity, delay) is chosen. Returns (rules, one row per option).
+    fewer false alarms. The limit is only applied when validation holds enough interictal time for
+    one false alarm to stay under it (``hours * limit >= 1``); otherwise, or when no option meets
+    it, the highest sensitivity wins, then the fewest false alarms, then the delay. Otherwise a
+    short validation set would pick whichever rule silences every alarm, and miss every seizure:
+    the worse error in an EMU. Returns (rules, one row per option).
     """
     rows: list[dict[str, Any]] = []
     for k in smoothings:
@@ -187,11 +190,12 @@ def choose_event_rules(traces: list[tuple[RecordingTrace, Any]], seg: SegmentCon
                          "feasible": fah <= max_false_alarms_per_hour, "chosen": False})
     if not rows:
         return base, rows
-    feasible = [r for r in rows if r["feasible"]]
+    measurable = rows[0]["interictal_hours"] * max_false_alarms_per_hour >= 1.0
+    feasible = [r for r in rows if r["feasible"]] if measurable else []
     if feasible:
         best = max(feasible, key=lambda r: (r["sensitivity"], -r["delay_s"], -r["false_alarms_per_hour"]))
     else:
-        best = min(rows, key=lambda r: (r["false_alarms_per_hour"], -r["sensitivity"], r["delay_s"]))
+        best = max(rows, key=lambda r: (r["sensitivity"], -r["false_alarms_per_hour"], -r["delay_s"]))
     best["chosen"] = True
     return base.replace(min_duration_s=best["min_duration_s"], smooth_windows=best["smooth_windows"]), rows
 

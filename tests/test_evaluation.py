@@ -112,7 +112,34 @@ def test_event_rules_chosen_on_validation_remove_a_blip():
     rules, rows = choose_event_rules(val, seg, base, (3.0,), (1, 3))
     assert rules.smooth_windows == 3 and rules.min_duration_s == 3.0
     assert [(r["smooth_windows"], r["detected"], r["false_alarms"]) for r in rows] == [(1, 1, 1), (3, 1, 0)]
-    # No option meets the limit: the fewest false alarms, then the shortest delay.
+    # No option meets the limit: sensitivity first (50 s has no false alarm but misses the seizure),
+    # then the fewest false alarms, then the shortest delay.
     wide = [(_trace(high=((215, 250), (450, 470))), sz)]
-    rules, rows = choose_event_rules(wide, seg, base, (3.0, 6.0), (1,))
-    assert rules.min_duration_s == 3.0 and not any(r["feasible"] for r in rows) and rows[0]["chosen"]
+    rules, rows = choose_event_rules(wide, seg, base, (3.0, 6.0, 50.0), (1,), max_false_alarms_per_hour=0.5)
+    by_d = {r["min_duration_s"]: r for r in rows}
+    assert by_d[50.0]["false_alarms"] == 0 and by_d[50.0]["detected"] == 0
+    assert not any(r["feasible"] for r in rows if r["min_duration_s"] != 50.0)
+    assert rules.min_duration_s == 3.0 and rows[0]["chosen"]
+
+
+def test_event_rules_false_alarm_limit_applies_only_when_measurable():
+    from inference.evaluation import choose_event_rules
+
+    seg = SegmentConfig()
+    base = EventConfig(threshold=0.5, hysteresis=0.1, min_duration_s=3.0, merge_gap_s=10.0)
+    sz = [Seizure(200.0, 210.0, 260.0)]
+    # Two hours; the seizure is detected only by a 12 s run of windows, and three 8 s blips follow.
+    blips = ((1000, 1008), (3000, 3008), (5000, 5008))
+    long = [(_trace(duration=7200.0, high=((215, 226),) + blips), sz)]
+    rules, rows = choose_event_rules(long, seg, base, (3.0, 15.0, 30.0), (1,), max_false_alarms_per_hour=1.0)
+    by_d = {r["min_duration_s"]: r for r in rows}
+    # 3 s: 3 false alarms in ~2 h is over the limit; 15 s keeps the seizure and drops the blips.
+    assert by_d[3.0]["false_alarms"] == 3 and not by_d[3.0]["feasible"]
+    assert by_d[15.0]["detected"] == 1 and by_d[15.0]["false_alarms"] == 0
+    assert by_d[30.0]["detected"] == 0 and by_d[30.0]["feasible"]
+    assert rules.min_duration_s == 15.0
+    # The same trace cut to 10 minutes: one false alarm already breaks 1/h, so the limit is not
+    # applied and sensitivity decides (no rule that silences the seizure).
+    short = [(_trace(duration=600.0, high=((215, 226), (400, 408))), sz)]
+    rules, rows = choose_event_rules(short, seg, base, (3.0, 30.0), (1,), max_false_alarms_per_hour=1.0)
+    assert rules.min_duration_s == 3.0
