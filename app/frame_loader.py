@@ -7,8 +7,17 @@ frames are addressed by index through ``inference.video.VideoReader``'s PTS inde
 ``t * fps``. One VideoReader is used only by this thread (VideoReader is not thread-safe).
 
 Given a path, the thread also opens the video: it shows the first frame at once (decoded
-straight from the container), then builds the timestamp index, which for an hour of video means
-reading every packet (seconds), and hands the reader to the window with ``opened``.
+straight from the container), then builds the timestamp index (~0.2 s for an hour of MP4 from
+its sample table; seconds where packets must be read) and hands the reader to the window with
+``opened``.
+
+Playback (``follow(clock)``): while the clock runs, the thread decodes frames in sequence on its
+own and shows each when the clock reaches it (at most one every 20 ms, to leave the CPU to decoding).
+When decoding cannot keep up (16x needs ~480 frames/s), late frames are decoded but neither
+converted nor shown (one every 40 ms still is, so motion stays visible), and once the clock is
+about to reach the next keyframe (``JUMP_LEAD_S``) the rest of the current group of pictures is
+skipped: decoding restarts at that keyframe, which is then on time. So the lag behind the clock
+stays below about one group of pictures, and every frame shown is an exact decoded frame.
 """
 from __future__ import annotations
 
@@ -41,6 +50,17 @@ class FrameLoader(QThread):
     opened = Signal(object)
     open_failed = Signal(str)
 
+    #: Memory for recently decoded frames (YUV), so stepping back does not decode twice.
+    CACHE_MB = 192
+    #: While playing, show frames at most this often (wall seconds): a screen shows ~60 per
+    #: second, and converting and painting more would take CPU time from the decoder.
+    MIN_SHOW_GAP_S = 0.02
+    #: While late at high speed, still show a frame at least this often (wall seconds).
+    MAX_SHOW_GAP_S = 0.04
+    #: A late player jumps to the keyframe the clock reaches this much later (wall seconds:
+    #: about one seek plus one keyframe decode), so the keyframe is not late on arrival.
+    JUMP_LEAD_S = 0.015
+
     def __init__(self, source: Union[VideoReader, str, Path], parent=None):
         super().__init__(parent)
         if isinstance(source, VideoReader):
@@ -55,6 +75,11 @@ class FrameLoader(QThread):
         self.dropped = 0
         self.decoded = 0
         self.last_latency_s = 0.0
+        self._clock = None  # a PlaybackClock to follow (``follow``)
+        self.shown = -1  # the last frame emitted
+        self.play_shown = 0  # frames shown / decoded but not shown / keyframe jumps while playing
+        self.play_skipped = 0
+        self.play_jumps = 0
 
     @property
     def frame_count(self) -> int:
@@ -74,6 +99,20 @@ class FrameLoader(QThread):
         frame = self.reader.time_to_frame(t)
         self.request(frame)
         return frame
+
+    def follow(self, clock) -> None:
+        """Play along with ``clock`` (an ``app.playback.PlaybackClock``) whenever it runs."""
+        self._clock = clock
+        clock.state_changed.connect(self._wake)
+        clock.speed_changed.connect(self._wake)
+        self._wake()
+
+    def _wake(self, *_args) -> None:
+        with self._cond:
+            self._cond.notify()
+
+    def _clock_running(self) -> bool:
+        return self._clock is not None and self.reader is not None and self._clock.now()[1]
 
     def stop(self, wait_ms: int = 60000) -> None:
         """Stop after the current decode (or after the index, while opening) and wait."""
@@ -98,7 +137,7 @@ class FrameLoader(QThread):
     def _open(self) -> bool:
         self._preview_first_frame()
         try:
-            self.reader = VideoReader(self.path)
+            self.reader = VideoReader(self.path, cache_mb=self.CACHE_MB)
         except SemioscopeError as exc:
             self.open_failed.emit(str(exc))
             return False
@@ -113,23 +152,100 @@ class FrameLoader(QThread):
             return
         while True:
             with self._cond:
-                while self._pending is None and not self._stopping:
+                while self._pending is None and not self._stopping and not self._clock_running():
                     self._cond.wait()
                 if self._stopping:
                     break
-                frame, asked = self._pending
-                self._pending = None
-            frame = min(frame, self.frame_count - 1)
-            try:
-                rgb = self.reader.read_frame(frame)
-            except (SemioscopeError, IndexError) as exc:
-                self.failed.emit(frame, str(exc))
-                continue
-            except Exception as exc:  # a decoder error must not kill the thread
-                self.failed.emit(frame, f"{self.reader.path}: frame {frame} cannot be decoded ({type(exc).__name__}: {exc})")
-                continue
-            self.decoded += 1
-            self.last_latency_s = time.perf_counter() - asked
-            self.frame_ready.emit(frame, self.reader.frame_to_time(frame), np.ascontiguousarray(rgb))
+                request, self._pending = self._pending, None
+            if request is not None:
+                self._serve(*request)
+            else:
+                self._play()
         if self.reader is not None:
             self.reader.close()
+
+    def _serve(self, frame: int, asked: float) -> None:
+        """Decode and emit exactly ``frame`` (a seek)."""
+        frame = min(frame, self.frame_count - 1)
+        try:
+            rgb = self.reader.read_frame(frame)
+        except (SemioscopeError, IndexError) as exc:
+            self.failed.emit(frame, str(exc))
+            return
+        except Exception as exc:  # a decoder error must not kill the thread
+            self.failed.emit(frame, f"{self.reader.path}: frame {frame} cannot be decoded ({type(exc).__name__}: {exc})")
+            return
+        self.decoded += 1
+        self.last_latency_s = time.perf_counter() - asked
+        self._emit(frame, rgb)
+
+    def _emit(self, frame: int, rgb: np.ndarray) -> None:
+        self.shown = frame
+        self.frame_ready.emit(frame, self.reader.frame_to_time(frame), np.ascontiguousarray(rgb))
+
+    def _interrupted(self) -> bool:
+        with self._cond:
+            return self._pending is not None or self._stopping
+
+    def _play(self) -> None:
+        """Follow the running clock until it stops or a request (a seek) arrives."""
+        reader, clock = self.reader, self._clock
+        pts, n = reader.index.pts_s, len(reader.index)
+        held = None  # (frame, decoder frame) decoded ahead of the clock, shown when it is due
+        last_show = time.perf_counter()
+        while not self._interrupted():
+            t, playing = clock.now()
+            if not playing:
+                # Paused: the exact frame at the clock's position, as a seek would show it.
+                frame = reader.time_to_frame(t)
+                if frame != self.shown:
+                    self._serve(frame, time.perf_counter())
+                return
+            if held is not None:
+                i, av_frame = held
+                if pts[i] > t:  # early: sleep until due (a seek, pause or stop wakes us)
+                    with self._cond:
+                        if self._pending is None and not self._stopping:
+                            self._cond.wait(min((pts[i] - t) / clock.speed, 0.1))
+                    continue
+                held = None
+                if time.perf_counter() - last_show >= self.MIN_SHOW_GAP_S:
+                    self._show(i, av_frame)
+                    last_show = time.perf_counter()
+                else:
+                    self.play_skipped += 1
+                continue
+            want = reader.time_to_frame(t)
+            nxt = reader.next_frame
+            # Where the clock will be once a keyframe is decoded: jumping there lands on time.
+            ahead = reader.time_to_frame(t + self.JUMP_LEAD_S * clock.speed)
+            key = reader.index.keyframe_at_or_before(ahead)
+            if nxt is None or nxt > want + 1 or (key is not None and key > nxt):
+                # Elsewhere (after a seek), or behind by more than the rest of this group of
+                # pictures: restart at the keyframe before the clock, skipping what is late.
+                reader.start_at_keyframe(ahead if key is not None and key > nxt else want)
+                self.play_jumps += 1
+            try:
+                got = reader.decode_next()
+            except Exception as exc:
+                self.failed.emit(want, f"{reader.path}: playback stopped at frame {want} ({type(exc).__name__}: {exc})")
+                return
+            if got is None:  # the end: wait for the clock to stop there
+                with self._cond:
+                    if self._pending is None and not self._stopping:
+                        self._cond.wait(0.02)
+                continue
+            i, av_frame = got
+            t, _ = clock.now()
+            late = i + 1 < n and pts[i + 1] <= t  # its successor is already due
+            if pts[i] > t:
+                held = got
+            elif i > self.shown and time.perf_counter() - last_show >= (self.MAX_SHOW_GAP_S if late else self.MIN_SHOW_GAP_S):
+                self._show(i, av_frame)
+                last_show = time.perf_counter()
+            else:
+                self.play_skipped += 1  # decoded for the frames after it, never converted
+
+    def _show(self, frame: int, av_frame) -> None:
+        self.play_shown += 1
+        self._emit(frame, self.reader.to_rgb(av_frame))

@@ -98,7 +98,6 @@ class MainWindow(QMainWindow):
         self.alarms: list = []  # forecast alarms as EventRow, listed after the detections
         self._reuse_detector = False  # the loaded result is current but for its forecast trace
         self._model_cache = None  # ((run folder, device), LoadedDetector)
-        self._decode_latency_s = 0.0  # smoothed request-to-frame time of the loader
         self._pending_seek_s: Optional[float] = None
         self._open_args: dict = {}
         self._clear_trace()
@@ -334,6 +333,7 @@ class MainWindow(QMainWindow):
         self.clock.tick.connect(self._on_clock_tick)
         self.clock.state_changed.connect(self.transport.setPlaying)
         self.clock.speed_changed.connect(self.transport.setSpeed)
+        self.loader.follow(self.clock)  # the loader paces playback itself, dropping late frames
         self.transport.setDuration(meta.duration_s)
         self.timeline.setDuration(meta.duration_s)
         self.timeline.setFrameTimes(frame_times)
@@ -496,7 +496,6 @@ class MainWindow(QMainWindow):
         self.results_path = None
         self.current_frame = 0
         self.current_time = 0.0
-        self._decode_latency_s = 0.0
         self._pending_seek_s = None
         if self.store is not None:
             self.store.listeners.clear()
@@ -863,10 +862,11 @@ class MainWindow(QMainWindow):
         if self.clock is not None:
             self.clock.set_position(self.current_time)
 
-    def _set_position(self, frame: int, t: float, request: Optional[int] = None) -> None:
+    def _set_position(self, frame: int, t: float, request: bool = True) -> None:
         self.current_frame = frame
         self.current_time = t
-        self.loader.request(frame if request is None else request)
+        if request:
+            self.loader.request(frame)
         self.transport.setPosition(t, frame)
         self.timeline.setCurrentTime(t)
         self.attention_map.setCurrentTime(t)
@@ -881,17 +881,13 @@ class MainWindow(QMainWindow):
     def _on_clock_tick(self, t: float) -> None:
         if self.reader is None:
             return
-        # Ask for the frame the clock will have reached when it is decoded (the loader's recent
-        # latency times the speed), so fast playback shows frames on time and skips the rest.
-        lead = min(self._decode_latency_s * (self.clock.speed if self.clock else 1.0), 4.0)
-        self._set_position(self.reader.time_to_frame(t), t, self.reader.time_to_frame(t + lead))
+        # The frame loader follows the same clock and shows frames as they fall due.
+        self._set_position(self.reader.time_to_frame(t), t, request=False)
 
     def _on_frame_ready(self, frame: int, t: float, rgb) -> None:
         self.shown_frame = frame
         self.video_view.setFrame(rgb)
         self._update_pose(t)  # the skeleton follows the frame on screen, not the clock
-        if self.loader is not None:
-            self._decode_latency_s = 0.7 * self._decode_latency_s + 0.3 * self.loader.last_latency_s
 
     def _update_pose(self, t: float) -> None:
         kp = self._keypoints

@@ -2,8 +2,9 @@
 
 A QTimer ticks about every display interval; on each tick the wanted video time is computed from
 the wall clock (``start time + elapsed x speed``), not by adding one frame per tick, so a slow
-decode or a busy GUI never makes playback drift: the frame loader simply gets a later frame
-(and drops the ones in between).
+decode or a busy GUI never makes playback drift. The frame loader reads the same clock from its
+own thread (``now()``) and shows each frame when the clock reaches it, dropping the ones it
+cannot show in time.
 """
 from __future__ import annotations
 
@@ -38,6 +39,19 @@ class PlaybackClock(QObject):
         self._origin_t = 0.0
         self.position_s = 0.0
         self.ticks = 0
+        # (wall, video time, speed, playing) replaced as one tuple, so ``now()`` can read it from
+        # another thread without a lock and never sees half an update.
+        self._anchor = (0.0, 0.0, 1.0, False)
+
+    def now(self) -> tuple[float, bool]:
+        """``(video time now, playing)`` from the wall clock; safe to call from any thread."""
+        wall, t, speed, playing = self._anchor
+        if playing:
+            t = min(t + (time.perf_counter() - wall) * speed, self.duration_s)
+        return t, playing
+
+    def _reanchor(self) -> None:
+        self._anchor = (self._origin_wall, self._origin_t, self.speed, self._timer.isActive())
 
     @property
     def playing(self) -> bool:
@@ -48,6 +62,7 @@ class PlaybackClock(QObject):
         self.position_s = min(max(float(t), 0.0), self.duration_s)
         self._origin_wall = time.perf_counter()
         self._origin_t = self.position_s
+        self._reanchor()
 
     def play(self, from_s: Optional[float] = None) -> None:
         if from_s is not None:
@@ -57,11 +72,13 @@ class PlaybackClock(QObject):
         self.set_position(self.position_s)
         if not self._timer.isActive():
             self._timer.start()
+            self._reanchor()
             self.state_changed.emit(True)
 
     def pause(self) -> None:
         if self._timer.isActive():
             self._timer.stop()
+            self.set_position(self.position_s)  # stands still at the last time shown
             self.state_changed.emit(False)
 
     def toggle(self) -> None:
@@ -71,9 +88,10 @@ class PlaybackClock(QObject):
         speed = float(speed)
         if speed <= 0:
             raise ValueError("speed must be positive")
-        # Re-anchor so the change of speed does not jump the position.
-        self.set_position(self.position_s)
+        # Re-anchor at the current time so the change of speed does not jump the position.
+        self.set_position(self.now()[0] if self.playing else self.position_s)
         self.speed = speed
+        self._reanchor()
         self.speed_changed.emit(speed)
 
     def faster(self) -> float:

@@ -267,3 +267,50 @@ def test_review_command_reports_bad_results_without_a_window(tmp_path, capsys):
     assert main(["review", "--results", str(tmp_path / "nope.result.npz")]) == 2
     err = capsys.readouterr().err
     assert "nope.result.npz" in err and "not found" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("decode_ms", [0.0, 5.0])
+def test_fast_playback_keeps_up_with_the_clock(qtbot, tmp_path, decode_ms):
+    """16x on a 30 fps video needs 480 decoded frames/s. With decoding slowed to 5 ms a frame
+    (200 frames/s, as a 720p H.264 file on a slow CPU) the loader must drop frames: it skips
+    to the keyframe before the clock instead of falling behind, and shows only exact frames."""
+    from conftest import numbered_frames
+    from inference.video_writer import write_video
+
+    video = write_video(tmp_path / "fast.mp4", [f for f in numbered_frames(256, (96, 64))] * 3, fps=30.0,
+                        codec="libx264")
+    win = open_window(qtbot, video)
+    loader = win.loader
+    if decode_ms:
+        real = loader.reader.decode_next
+
+        def slow():
+            time.sleep(decode_ms / 1000)
+            return real()
+
+        loader.reader.decode_next = slow
+    lags, shown = [], []
+
+    def on_frame(frame, t, rgb):
+        lags.append(win.clock.now()[0] - t)  # video seconds the frame on screen is behind
+        shown.append(frame)
+        assert frame_number_of(rgb) == frame % 256  # an exact frame, never an approximation
+
+    loader.frame_ready.connect(on_frame)
+    win.set_speed(16.0)
+    win.play()
+    qtbot.wait(1200)
+    win.pause()
+    shown, lag = list(shown), np.array(lags)  # while playing (the paused frame follows)
+    played = win.current_time
+    assert 16.0 <= played <= 25.6  # the clock kept its pace: 1.2 s of wall time at 16x
+    assert len(shown) >= 15 and shown == sorted(shown)  # ~25/s shown, never backwards
+    print(f"decode +{decode_ms} ms: {len(shown)} shown, lag median {np.median(lag):.3f} s max {lag.max():.3f} s, "
+          f"{loader.play_jumps} jumps, {loader.play_skipped} decoded but not shown")
+    # A group of pictures is ~0.5 s of video here: the lag stays within about one or two.
+    assert np.median(lag) < 0.8 and lag.max() < 2.0, f"lag behind the clock: {np.round(lag, 2)}"
+    if decode_ms:
+        assert loader.play_jumps >= 3 and loader.play_skipped > 0
+    # Paused: the exact frame at the clock's position ends on screen.
+    qtbot.waitUntil(lambda: win.shown_frame == win.current_frame, timeout=3000)
+    assert shown_number(win) == win.current_frame % 256

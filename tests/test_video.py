@@ -111,3 +111,125 @@ def test_frame_index_pure_functions():
     assert len(t) == 4
     with pytest.raises(ValueError):
         FrameIndex(np.array([0.0, 0.0]), 1.0)
+
+
+def _textured_bframe_video(path, n=72, size=(128, 96), gop=24):
+    """x264 with its defaults (3 B-frames, B-pyramid: some frames are never referenced) over a
+    moving texture, so a frame decoded from the wrong references would differ in its pixels."""
+    import av
+    from skimage import data
+
+    w, h = size
+    texture = np.stack([data.camera()] * 3, axis=-1)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        stream.codec_context.gop_size = gop
+        stream.codec_context.options = {"crf": "23", "preset": "medium"}
+        for k in range(n):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(texture[3 * k:3 * k + h, 5 * k:5 * k + w]), format="rgb24")
+            frame.pts = k
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bframe_video(tmp_path_factory):
+    path = _textured_bframe_video(tmp_path_factory.mktemp("bf") / "bframes.mp4")
+    with VideoReader(path) as r:
+        sequential = [rgb for _, rgb in r.iter_frames()]
+    return path, sequential
+
+
+@pytest.mark.parametrize("cache_mb", [0, 64])
+def test_random_access_is_bit_exact_with_skipped_nonref_frames(bframe_video, cache_mb):
+    path, sequential = bframe_video
+    assert len(sequential) == 72
+    order = np.random.default_rng(1).permutation(72).tolist() + [71, 70, 69, 30, 31, 33, 0]
+    with VideoReader(path, cache_mb=cache_mb) as r:
+        for k in order:
+            assert np.array_equal(r.read_frame(k), sequential[k]), f"frame {k} differs from a sequential decode"
+    # Frames shown before a target that no frame refers to are not decoded: reaching the last
+    # frame of the first group of pictures (23) outputs fewer than its 24 frames.
+    with VideoReader(path) as r:
+        assert r.index.keyframe_at_or_before(23) == 0
+        r.read_frame(23)
+        assert r.seeks == 1 and r.frames_decoded < 24
+
+
+def test_cache_and_decoder_continuation_avoid_second_decodes(numbered_video):
+    path = numbered_video(n=90, fps=30, codec="libx264")
+    with VideoReader(path, cache_mb=16) as r:
+        keys = [int(k) for k in r.index.keyframes]
+        assert keys[0] == 0 and len(keys) >= 3 and all(b - a >= 12 for a, b in zip(keys, keys[1:]))
+        k1, k2 = keys[1], keys[2]
+        assert frame_number_of(r.read_frame(k1 + 8)) == k1 + 8 and r.seeks == 1 and r.frames_decoded == 9
+        assert frame_number_of(r.read_frame(k1 + 11)) == k1 + 11 and r.seeks == 1  # continued forward
+        for k in (k1 + 10, k1 + 3, k1):  # stepping back: from the cache, no decode at all
+            assert frame_number_of(r.read_frame(k)) == k
+        assert r.seeks == 1 and r.frames_decoded == 12 and r.cache.hits == 3
+        assert frame_number_of(r.read_frame(k2 + 1)) == k2 + 1 and r.seeks == 2  # past a keyframe: seek
+        assert frame_number_of(r.read_frame(k1 - 1)) == k1 - 1 and r.seeks == 3  # not cached: decoded
+    with VideoReader(path, cache_mb=0) as r:  # off: stepping back decodes again
+        r.read_frame(k1 + 8)
+        r.read_frame(k1 + 7)
+        assert r.seeks == 2 and len(r.cache) == 0
+
+
+def test_player_api_decodes_in_sequence_and_jumps_to_keyframes(numbered_video):
+    path = numbered_video(n=90, fps=30, codec="libx264")
+    with VideoReader(path) as r:
+        got = [r.decode_next() for _ in range(3)]
+        assert [i for i, _ in got] == [0, 1, 2]
+        assert frame_number_of(r.to_rgb(got[2][1])) == 2
+        key = r.index.keyframe_at_or_before(70)
+        assert 12 < key <= 70
+        r.start_at_keyframe(70)  # a late player skips to the keyframe before the clock
+        assert r.next_frame == key
+        i, f = r.decode_next()
+        assert i == key and frame_number_of(r.to_rgb(f)) == key
+        assert [r.decode_next()[0] for _ in range(89 - key)] == list(range(key + 1, 90))
+        assert r.decode_next() is None
+
+
+@pytest.mark.parametrize("codec,times", [("mpeg4", None), ("libx264", None),
+                                         ("mpeg4", [k * 0.02 for k in range(30)] + [0.6 + k * 0.05 for k in range(30)])])
+def test_index_from_sample_table_equals_demuxed_index(numbered_video, codec, times):
+    from inference.video import _build_index
+
+    path = numbered_video(n=60, fps=30, codec=codec, times=times)
+    fast, slow = _build_index(path, use_sample_table=True), _build_index(path, use_sample_table=False)
+    np.testing.assert_array_equal(fast[0].pts_s, slow[0].pts_s)
+    np.testing.assert_array_equal(fast[0].keyframes, slow[0].keyframes)
+    assert fast[0].end_s == slow[0].end_s and fast[1] == slow[1] and fast[2] == slow[2]
+
+
+def test_demuxed_index_is_cached_by_fingerprint(bframe_video, tmp_path, monkeypatch):
+    import inference.video as video
+    from inference.fingerprint import file_fingerprint
+
+    path, _ = bframe_video  # B-frames: pts != dts, so the sample table is not used
+    monkeypatch.setenv("SEMIOSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(video, "INDEX_CACHE_MIN_FRAMES", 10)
+    reference = video._build_index(path, use_sample_table=False)
+    first = video._build_index(path)
+    cached = video.index_cache_path(file_fingerprint(path))
+    assert cached.exists()
+
+    def no_demux(*a):
+        raise AssertionError("demuxed although the index is cached")
+
+    real_demux = video._demux_packets
+    monkeypatch.setattr(video, "_demux_packets", no_demux)
+    second = video._build_index(path)
+    for got in (first, second):
+        np.testing.assert_array_equal(got[0].pts_s, reference[0].pts_s)
+        np.testing.assert_array_equal(got[0].keyframes, reference[0].keyframes)
+        assert got[1] == reference[1] and got[2] == reference[2] and got[0].end_s == reference[0].end_s
+    cached.write_bytes(b"damaged")  # never trusted: demuxed again and rewritten
+    monkeypatch.setattr(video, "_demux_packets", real_demux)
+    np.testing.assert_array_equal(video._build_index(path)[0].pts_s, reference[0].pts_s)
+    assert cached.read_bytes() != b"damaged"
