@@ -91,3 +91,35 @@ def test_forecast_trace_round_trips_through_result_file(tmp_path):
     assert back.prob[0] == pytest.approx(0.25) and np.isnan(back.prob[1])
     assert back.meta["horizon_s"] == 5.0
     assert forecast_from_result(AnalysisResult.load(path), "nothing") is None
+
+
+def test_token_pooling_mean_motion_and_classifier_folder(tmp_path):
+    from types import SimpleNamespace
+
+    import torch
+
+    from inference.forecast.model import (CLASSIFIER_FILE, KIND_CLASSIFIER, load_classifier, make_classifier,
+                                          new_encoder, pool_tokens, preset_config, save_state, write_forecast_json)
+
+    cfg = SimpleNamespace(num_frames=16, tubelet_size=2, hidden_size=3)  # 8 temporal slots
+    still = torch.arange(4 * 3, dtype=torch.float32).reshape(1, 1, 4, 3).expand(2, 8, 4, 3).reshape(2, 32, 3)
+    assert torch.allclose(pool_tokens(still, cfg, "mean"), still.mean(dim=1))
+    assert torch.count_nonzero(pool_tokens(still, cfg, "motion")) == 0  # nothing changes over time
+    moving = still.clone().reshape(2, 8, 4, 3)
+    moving[1, ::2, 2, 0] += 4.0  # patch 2, channel 0 of clip 1 flickers between slots
+    motion = pool_tokens(moving.reshape(2, 32, 3), cfg, "motion")
+    assert motion[0].abs().max() == 0 and motion[1, 0] > 0 and motion[1, 1:].abs().max() == 0
+    assert pool_tokens(still, cfg, "mean+motion").shape == (2, 6)
+    with pytest.raises(SemioscopeError, match="pooling"):
+        pool_tokens(still, cfg, "max")
+
+    vcfg = preset_config("tiny", image_size=32)
+    clf = make_classifier(new_encoder(vcfg, 1), 1, pooling="mean+motion")
+    assert clf.head.in_features == 2 * vcfg.hidden_size
+    save_state(tmp_path / CLASSIFIER_FILE, clf, "classifier")
+    write_forecast_json(tmp_path, KIND_CLASSIFIER, vcfg, {"clip_s": 3.0, "horizon_s": 5.0, "threshold": 0.5,
+                                                          "token_pooling": "mean+motion"})
+    loaded, info = load_classifier(tmp_path)
+    x = torch.randn(2, 16, 3, 32, 32)
+    with torch.no_grad():
+        assert loaded.pooling == "mean+motion" and torch.allclose(loaded(x), clf.eval()(x), atol=1e-5)

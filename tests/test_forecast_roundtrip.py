@@ -63,9 +63,10 @@ def test_round_trip(data, tmp_path, capsys):
 
     clf = tmp_path / "clf"
     assert main(["forecast", "finetune", "--model", str(pre), "--manifest", str(manifest), "--shots", "2",
-                 "--out", str(clf), *LABELS]) == 0
+                 "--pooling", "motion", "--out", str(clf), *LABELS]) == 0
     model, cinfo = load_classifier(clf)
     assert cinfo["clip_s"] == 3.0 and cinfo["trained_on"]["clips"] == 4 and cinfo["trained_on"]["positive"] == 2
+    assert cinfo["token_pooling"] == "motion" and model.pooling == "motion"
 
     # A result file for one video gets the trace; a broken video fails alone.
     res_dir = tmp_path / "results"

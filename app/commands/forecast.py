@@ -41,6 +41,9 @@ def _label_args(p: argparse.ArgumentParser) -> None:
 def _fewshot_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("fine-tuning")
     g.add_argument("--epochs", type=int, default=20, help="fine-tuning epochs (default 20)")
+    g.add_argument("--pooling", choices=("mean", "motion", "mean+motion"), default="mean",
+                   help="token pooling of the head: mean of the patch tokens (default), motion (each patch "
+                        "token's sd over time, averaged), or both")
     g.add_argument("--lr-encoder", type=float, default=1e-4, help="learning rate of the encoder (default 1e-4)")
     g.add_argument("--lr-head", type=float, default=1e-2,
                    help="learning rate of the classification head (default 1e-2)")
@@ -151,7 +154,7 @@ def _fewshot_cfg(args, **extra):
     from inference.forecast.fewshot import FewShotConfig
 
     return FewShotConfig(epochs=args.epochs, lr_encoder=args.lr_encoder, lr_head=args.lr_head, seed=args.seed,
-                         threshold=args.threshold, device=args.device, **extra)
+                         threshold=args.threshold, device=args.device, pooling=args.pooling, **extra)
 
 
 def _run_pretrain(args) -> int:

@@ -57,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--codec", choices=("mpeg4", "libx264"), default=None, help="video codec (default mpeg4)")
     p.add_argument("--night-fraction", type=float, default=None, help="share of night-mode subjects (default 0.3)")
     p.add_argument("--staff", type=float, default=None, help="chance of staff walking through a recording (default 0.5)")
-    p.add_argument("--prodrome", action="store_true", help="add subtle pre-ictal behaviour before clinical onset")
+    p.add_argument("--prodrome", action="store_true", help="add pre-ictal restlessness (7-11 s, growing toward clinical onset) for forecasting")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")
     g = p.add_argument_group("animal corpus")
     g.add_argument("--animal", choices=("seizure", "normal"), default=None,

@@ -12,8 +12,10 @@
   ``zero-shot``: no labels at all: the pre-trained masked autoencoder's reconstruction error
   (mean over ``zero_shot_masks`` fixed tube masks), higher error = more likely pre-ictal, mapped
   to a probability by its rank among all evaluated clips (so 0.5 is the median).
-- **Head.** Mean of the patch tokens, LayerNorm, one linear layer (``model.make_classifier``);
-  BCE for ``epochs`` (20) full-batch epochs, AdamW; the encoder's learning rate is lower.
+- **Head.** The pooled patch tokens (``pooling``: ``mean`` by default, or ``motion`` /
+  ``mean+motion``, see ``model``), LayerNorm, one linear layer (``model.make_classifier``); BCE for
+  ``epochs`` (20) full-batch epochs, AdamW; the encoder's learning rate is lower. The linear
+  probe uses the same pooling.
 - **Metrics.** Balanced accuracy at ``threshold``, ROC-AUC, PR-AUC (average precision) per draw,
   mean and sd per N, then averaged over N.
 """
@@ -36,6 +38,9 @@ from .labels import ForecastClip, label_counts
 METHODS = ("pretrained+finetune", "no-pretrain+finetune", "linear-probe", "zero-shot")
 METRICS = ("bacc", "roc_auc", "pr_auc")
 _SEEK_GAP_S = 20.0  # seek instead of decoding through longer gaps between clips
+_POOLING_TEXT = {"mean": "mean of patch tokens",
+                 "motion": "temporal sd of each patch token, averaged over patches",
+                 "mean+motion": "mean of patch tokens and their temporal sd, concatenated"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class FewShotConfig(DictMixin):
     mask_ratio: float = 0.3
     max_test_clips: int = 0  # 0 = every clip of the test subjects; else an even subset per draw
     device: str = "auto"
+    pooling: str = "mean"  # token pooling of the head: mean | motion | mean+motion (model.POOLINGS)
 
 
 # -- clips -> pixels ---------------------------------------------------------------------------
@@ -191,7 +197,7 @@ def train_classifier(encoder, x: np.ndarray, y: np.ndarray, cfg: FewShotConfig, 
 
     device = device or choose_device(cfg.device)
     dev = device.torch_device()
-    model = make_classifier(copy.deepcopy(encoder), seed=seed).to(dev)
+    model = make_classifier(copy.deepcopy(encoder), seed=seed, pooling=cfg.pooling).to(dev)
     head_params = list(model.fc_norm.parameters()) + list(model.head.parameters())
     groups = [{"params": head_params, "lr": cfg.lr_head}]
     if freeze_encoder:
@@ -240,11 +246,12 @@ def predict_probs(model, x: np.ndarray, batch_size: int = 16, device=None) -> np
     return out
 
 
-def encode_features(encoder, x: np.ndarray, batch_size: int = 16, device=None) -> np.ndarray:
-    """Mean-pooled patch tokens ``[n, hidden]`` (before the head's LayerNorm)."""
+def encode_features(encoder, x: np.ndarray, batch_size: int = 16, device=None, pooling: str = "mean") -> np.ndarray:
+    """Pooled patch tokens ``[n, pooled_width]`` (``model.pool_tokens``; before the head's LayerNorm)."""
     import torch
 
     from ..device import choose_device
+    from .model import pool_tokens, pooled_width
 
     device = device or choose_device("auto")
     dev = device.torch_device()
@@ -253,8 +260,8 @@ def encode_features(encoder, x: np.ndarray, batch_size: int = 16, device=None) -
     with torch.no_grad(), device.autocast():
         for b in range(0, len(x), batch_size):
             tokens = encoder(pixel_values=normalise_clips(torch.from_numpy(x[b:b + batch_size]).to(dev))).last_hidden_state
-            feats.append(tokens.float().mean(dim=1).cpu().numpy())
-    return np.concatenate(feats) if feats else np.zeros((0, encoder.config.hidden_size), np.float32)
+            feats.append(pool_tokens(tokens.float(), encoder.config, pooling).cpu().numpy())
+    return np.concatenate(feats) if feats else np.zeros((0, pooled_width(encoder.config, pooling)), np.float32)
 
 
 def train_probe(features: np.ndarray, y: np.ndarray, cfg: FewShotConfig, seed: int, hidden: int):
@@ -344,7 +351,7 @@ def evaluate_fewshot(pretrained_dir: str | Path, clips: Sequence[ForecastClip], 
                      log: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
     """Run every method over N in ``cfg.shots`` and ``cfg.draws`` draws; returns the report dict."""
     from ..device import choose_device
-    from .model import load_encoder, load_pretrained_full
+    from .model import check_pooling, load_encoder, load_pretrained_full
 
     progress = progress or no_progress
     say = log or (lambda s: None)
@@ -352,6 +359,7 @@ def evaluate_fewshot(pretrained_dir: str | Path, clips: Sequence[ForecastClip], 
     if unknown:
         raise SemioscopeError(f"unknown method(s) {', '.join(unknown)} (choose from {', '.join(METHODS)})")
     device = choose_device(cfg.device)
+    check_pooling(cfg.pooling)
     encoder, info = load_encoder(pretrained_dir)
     vcfg = encoder.config
     clips, skipped = readable_clips(clips, say)
@@ -369,7 +377,7 @@ def evaluate_fewshot(pretrained_dir: str | Path, clips: Sequence[ForecastClip], 
 
     feats = probe_scores = None
     if "linear-probe" in methods:
-        feats = encode_features(encoder, bank_sub, device=device)
+        feats = encode_features(encoder, bank_sub, device=device, pooling=cfg.pooling)
     if "zero-shot" in methods:
         full, _ = load_pretrained_full(pretrained_dir)
         probe_scores = rank_probability(reconstruction_scores(full, bank_sub, cfg.zero_shot_masks, cfg.mask_ratio,
@@ -394,7 +402,7 @@ def evaluate_fewshot(pretrained_dir: str | Path, clips: Sequence[ForecastClip], 
                 p = predict_probs(train_classifier(base, bank_sub[tr], ytr, cfg, seed, device=device),
                                   bank_sub[te], device=device)
             elif m == "linear-probe":
-                p = train_probe(feats[tr], ytr, cfg, seed, vcfg.hidden_size)(feats[te])
+                p = train_probe(feats[tr], ytr, cfg, seed, feats.shape[1])(feats[te])
             else:
                 p = probe_scores[te]
             met = binary_metrics(yte, p, cfg.threshold)
@@ -418,7 +426,7 @@ def evaluate_fewshot(pretrained_dir: str | Path, clips: Sequence[ForecastClip], 
         "baseline": baseline_desc or {"kind": (info.get("init") or {}).get("kind", "random")},
         "config": cfg.to_dict(), "data": label_counts(clips), "methods": table, "draws": draw_log,
         "skipped_videos": skipped,
-        "pooling": "mean of patch tokens + LayerNorm (VideoMAE has no CLS token)",
+        "pooling": f"{_POOLING_TEXT[cfg.pooling]} + LayerNorm (VideoMAE has no CLS token)",
         "zero_shot": "rank of masked-reconstruction MSE (higher error = more likely pre-ictal), no labels",
     }
 
@@ -459,6 +467,7 @@ def finetune_classifier(pretrained_dir: str | Path, clips: Sequence[ForecastClip
         "trained_on": {"clips": len(chosen), "positive": int(y.sum()),
                        "subjects": sorted({c.subject_id for c in chosen}),
                        "recordings": sorted({c.recording_id for c in chosen})},
-        "pooling": "mean of patch tokens + LayerNorm + linear",
+        "token_pooling": cfg.pooling,
+        "pooling": f"{_POOLING_TEXT[cfg.pooling]} + LayerNorm + linear",
     })
     return json.loads((out / FORECAST_JSON).read_text("utf-8"))

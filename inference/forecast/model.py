@@ -9,9 +9,18 @@ safetensors weights, never pickles:
 - kind ``classifier`` (written by fine-tuning): ``classifier.safetensors`` (encoder + pooled-token
   head), the clip length, horizon and decision threshold.
 
-The classifier pools the encoder's patch tokens by their mean (VideoMAE has no CLS token; this is
-what ``VideoMAEForVideoClassification`` does with ``use_mean_pooling``), applies a LayerNorm
-(``fc_norm``) and one linear layer giving the logit of "onset within H s".
+The classifier pools the encoder's patch tokens (:func:`pool_tokens`), applies a LayerNorm
+(``fc_norm``) and one linear layer giving the logit of "onset within H s". Poolings:
+
+- ``mean`` (default): the mean of all patch tokens — VideoMAE has no CLS token; this is what
+  ``VideoMAEForVideoClassification`` does with ``use_mean_pooling``.
+- ``motion``: for each patch position, the standard deviation of its token over the temporal
+  slots, averaged over positions. The mean over space *and time* keeps what a clip looks like
+  and averages away what changes in it; when the cue is movement of a small figure (a prodrome
+  at ~100 px), ``motion`` keeps it.
+- ``mean+motion``: both, concatenated (twice the width).
+
+A classifier folder records its pooling as ``token_pooling`` (folders without it are ``mean``).
 """
 from __future__ import annotations
 
@@ -102,7 +111,36 @@ def new_encoder(config, seed: int = 0):
         return VideoMAEModel(config)
 
 
-def make_classifier(encoder, seed: int = 0):
+POOLINGS = ("mean", "motion", "mean+motion")
+
+
+def check_pooling(pooling: str) -> str:
+    if pooling not in POOLINGS:
+        raise SemioscopeError(f"unknown token pooling {pooling!r} (choose from {', '.join(POOLINGS)})")
+    return pooling
+
+
+def pooled_width(config, pooling: str) -> int:
+    return config.hidden_size * (2 if check_pooling(pooling) == "mean+motion" else 1)
+
+
+def pool_tokens(tokens, config, pooling: str = "mean"):
+    """Encoder tokens ``[B, T' * N, H]`` (T' = num_frames / tubelet_size temporal slots, N patch
+    positions, time-major as VideoMAE lays them out) -> pooled ``[B, pooled_width]`` (module docstring)."""
+    import torch
+
+    check_pooling(pooling)
+    parts = []
+    if pooling in ("mean", "mean+motion"):
+        parts.append(tokens.mean(dim=1))
+    if pooling in ("motion", "mean+motion"):
+        slots = config.num_frames // config.tubelet_size
+        b, n, h = tokens.shape
+        parts.append(tokens.reshape(b, slots, n // slots, h).std(dim=1).mean(dim=1))
+    return parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+
+
+def make_classifier(encoder, seed: int = 0, pooling: str = "mean"):
     """Wrap a ``VideoMAEModel`` encoder with the pooled-token linear head (see module docstring)."""
     import torch
     import torch.nn as nn
@@ -113,14 +151,15 @@ def make_classifier(encoder, seed: int = 0):
         def __init__(self, enc):
             super().__init__()
             self.encoder = enc
-            hidden = enc.config.hidden_size
-            self.fc_norm = nn.LayerNorm(hidden)
-            self.head = nn.Linear(hidden, 1)
+            self.pooling = pooling
+            width = pooled_width(enc.config, pooling)
+            self.fc_norm = nn.LayerNorm(width)
+            self.head = nn.Linear(width, 1)
 
         def features(self, pixel_values):
-            """The pooled token ``[B, hidden]``: mean of the patch tokens, then LayerNorm."""
+            """The pooled token ``[B, width]`` (``pool_tokens``), then LayerNorm."""
             tokens = self.encoder(pixel_values=pixel_values).last_hidden_state
-            return self.fc_norm(tokens.mean(dim=1))
+            return self.fc_norm(pool_tokens(tokens, self.encoder.config, self.pooling))
 
         def forward(self, pixel_values):
             return self.head(self.features(pixel_values)).squeeze(-1)
@@ -216,6 +255,6 @@ def load_classifier(folder: str | Path):
     """A fine-tuned classifier (eval mode, CPU) and its forecast.json."""
     info = read_forecast_json(folder, KIND_CLASSIFIER)
     cfg = config_from_dict(info["videomae_config"])
-    model = make_classifier(new_encoder(cfg))
+    model = make_classifier(new_encoder(cfg), pooling=check_pooling(str(info.get("token_pooling", "mean"))))
     load_state_into(model, Path(folder) / CLASSIFIER_FILE)
     return model.eval(), info

@@ -11,6 +11,15 @@ Motion design (why the numbers are what they are):
 - Clonic jerks are a sharp contraction then a slower relaxation, repeated at 2-5 Hz, moving a
   wrist by tens of pixels at 480p; FBTC adds a tonic phase with a fine tremor, then bilateral
   jerks whose rate slows down.
+- The optional prodrome (forecasting data) is pre-ictal restlessness in the last ~7-11 s before
+  clinical onset, growing toward onset: the trunk shifts, the legs flex in turn, and a subject's
+  own repetitive movement at its own rate (0.45-0.9 Hz) — hand-to-face rubbing ("fidget"),
+  head turning with the arm rising ("head_turn"), or arousal with attempts to sit up that end in a
+  stare ("arrest"). Whole-arm and trunk movements (a wrist moves ~0.3-0.6 m) stay visible when a
+  frame is shrunk to ~100 px, where hand-only or breathing changes vanish. Confounders: the
+  interictal actions, and (with the prodrome option only) interictal restless bouts of the same
+  movements, any kind, flat and weaker — what marks the prodrome is its growth toward onset and
+  its strength, not movement as such.
 """
 from __future__ import annotations
 
@@ -22,7 +31,7 @@ import numpy as np
 from .body import NUM_PARAMS, P, SIDE_SIGN, rest_pose
 
 ACTION_KINDS = ("reposition", "scratch", "reach", "head_turn", "talk", "leg")
-PRODROME_KINDS = ("arrest", "head_turn", "fidget")
+PRODROME_KINDS = ("arrest", "head_turn", "fidget")  # a subject's own movement within the restlessness
 POSTICTAL_S = 12.0  # the patient lies still after a seizure
 
 
@@ -51,10 +60,11 @@ class SubjectTraits:
     action_weights: tuple[float, ...]  # over ACTION_KINDS
     breath_period_s: float
     prodrome_kind: str
-    prodrome_s: float  # prodrome length before clinical onset
+    prodrome_s: float  # drawn 3-10 s; the prodrome lasts prodrome_length(prodrome_s)
     prodrome_gain: float
     focal_side: str  # "r" | "l"
     focal_focus: str  # "arm" | "face"
+    prodrome_hz: float = 0.6  # repetition rate of the prodrome's movements
 
 
 def sample_traits(rng: np.random.Generator) -> SubjectTraits:
@@ -68,7 +78,15 @@ def sample_traits(rng: np.random.Generator) -> SubjectTraits:
         prodrome_gain=float(rng.uniform(0.7, 1.2)),
         focal_side=str(rng.choice(["r", "l"])),
         focal_focus=str(rng.choice(["arm", "face"])),
+        # Drawn last: the draws above (and so every recording without a prodrome) are unchanged.
+        prodrome_hz=float(rng.uniform(0.45, 0.9)),
     )
+
+
+def prodrome_length(prodrome_s: float) -> float:
+    """Seconds of prodrome for a subject's drawn ``prodrome_s`` (3-10 s) -> 7.5-10.5 s: long enough
+    that a 5 s clip ending up to 5 s before onset still holds some of it."""
+    return 7.5 + 3.0 * (float(np.clip(prodrome_s, 3.0, 10.0)) - 3.0) / 7.0
 
 
 @dataclass
@@ -122,10 +140,14 @@ class ProdromePlan:
     end_s: float
     side: str
     gain: float
+    hz: float = 0.6  # repetition rate of the restless movements
+    phase: float = 0.0
+    build: bool = True  # grows toward end_s (a prodrome); False: an interictal bout, flat
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
-                "side": "right" if self.side == "r" else "left", "intensity": round(self.gain, 3)}
+                "side": "right" if self.side == "r" else "left", "intensity": round(self.gain, 3),
+                "rate_hz": round(self.hz, 3)}
 
 
 @dataclass(frozen=True)
@@ -174,6 +196,7 @@ class Plan:
     seizure: Optional[SeizurePlan]
     prodrome: Optional[ProdromePlan]
     staff: list[StaffPass]
+    restless: list[ProdromePlan] = field(default_factory=list)  # interictal bouts (prodrome mode only)
     _starts: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
     _rep_idx: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
 
@@ -285,10 +308,13 @@ def plan_recording(rng: np.random.Generator, duration_s: float, traits: SubjectT
         seizure = _plan_seizure(rng, seizure_type, duration_s, eeg_onset_s, traits)
     pro = None
     if seizure is not None and prodrome:
-        length = min(traits.prodrome_s * float(rng.uniform(0.85, 1.15)), seizure.clinical_onset_s - 1.0)
+        jitter = 1.0 + 0.5 * (float(rng.uniform(0.85, 1.15)) - 1.0)  # +-7.5% per recording
+        length = min(prodrome_length(traits.prodrome_s) * jitter, seizure.clinical_onset_s - 1.0)
+        hz = traits.prodrome_hz * float(rng.uniform(0.9, 1.1))
+        phase = float(rng.uniform(0, 2 * np.pi))
         if length > 1.0:
             pro = ProdromePlan(traits.prodrome_kind, seizure.clinical_onset_s - length, seizure.clinical_onset_s,
-                               seizure.side, traits.prodrome_gain)
+                               seizure.side, traits.prodrome_gain, hz, phase)
     # Quiet block: no voluntary actions from just before the prodrome/clinical onset to postictal.
     quiet = None
     if seizure is not None:
@@ -328,7 +354,31 @@ def plan_recording(rng: np.random.Generator, duration_s: float, traits: SubjectT
                 continue
             staff.append(StaffPass(start, dur, y, direction, pause_at, pause_frac))
         staff.sort(key=lambda s: s.start_s)
-    return Plan(duration_s, traits, float(rng.uniform(0, 6.28)), postures, actions, seizure, pro, staff)
+    breath_phase = float(rng.uniform(0, 6.28))
+    # Drawn after everything else, so a plan without the prodrome option is unchanged.
+    restless = _plan_restless_bouts(rng, duration_s, traits, quiet) if prodrome else []
+    return Plan(duration_s, traits, breath_phase, postures, actions, seizure, pro, staff, restless)
+
+
+def _plan_restless_bouts(rng: np.random.Generator, duration_s: float, traits: SubjectTraits,
+                         quiet: Optional[tuple[float, float]]) -> list[ProdromePlan]:
+    """Interictal restless bouts (about one per 45 s, 3-8 s each): the prodrome's movements, any
+    kind, flat and mostly weaker (40-100% of the subject's prodrome intensity) — the confounder that keeps
+    pre-ictal restlessness from being just "any movement"."""
+    bouts: list[ProdromePlan] = []
+    for _ in range(int(rng.poisson(duration_s / 45.0))):
+        dur = float(rng.uniform(3.0, 8.0))
+        start = float(rng.uniform(0.5, max(1.0, duration_s - dur - 0.5)))
+        kind = str(rng.choice(PRODROME_KINDS))
+        side = str(rng.choice(["r", "l"]))
+        gain = traits.prodrome_gain * float(rng.uniform(0.4, 1.0))
+        hz = traits.prodrome_hz * float(rng.uniform(0.8, 1.25))
+        phase = float(rng.uniform(0, 2 * np.pi))
+        clash = quiet is not None and start < quiet[1] and start + dur > quiet[0] - 1.0
+        if clash or start + dur > duration_s or any(start < b.end_s + 2 and b.start_s < start + dur + 2 for b in bouts):
+            continue
+        bouts.append(ProdromePlan(kind, start, start + dur, side, gain, hz, phase, build=False))
+    return sorted(bouts, key=lambda b: b.start_s)
 
 
 # -- evaluation ----------------------------------------------------------------------------------
@@ -464,28 +514,53 @@ def _apply_seizure(p: np.ndarray, sz: SeizurePlan, t: float) -> None:
     p[P["mouth"]] = max(p[P["mouth"]], amp * g)
 
 
+def _toward(p: np.ndarray, targets: dict[str, float], w: float) -> None:
+    """Blend the named pose parameters toward ``targets`` by ``w`` (0..1)."""
+    for name, v in targets.items():
+        p[P[name]] += w * (v - p[P[name]])
+
+
 def _apply_prodrome(p: np.ndarray, pro: ProdromePlan, t: float) -> None:
-    if not pro.start_s <= t < pro.end_s + 0.5:
+    """Pre-ictal restlessness (module docstring): shared trunk and leg unrest plus the kind's own
+    repetitive movement, its amplitude growing from ~30% to full toward clinical onset."""
+    if not pro.start_s <= t < pro.end_s + (0.5 if pro.build else 0.0):
         return
-    u = (t - pro.start_s) / max(pro.end_s - pro.start_s, 1e-3)
-    ramp = float(smoothstep(u / 0.3)) * float(smoothstep((pro.end_s + 0.5 - t) / 0.5)) * pro.gain
-    if pro.kind == "arrest":  # behavioural arrest: breathing shallows, chin lifts, arms stiffen slightly
-        p[P["breath"]] *= 1.0 - 0.8 * min(ramp, 1.0)
-        p[P["head_tilt"]] -= 0.5 * ramp
-        p[P["mouth"]] += 0.5 * ramp
+    u = min(1.0, (t - pro.start_s) / max(pro.end_s - pro.start_s, 1e-3))
+    if pro.build:
+        a = (0.3 + 0.7 * u) * float(smoothstep(u / 0.12)) * float(smoothstep((pro.end_s + 0.5 - t) / 0.5)) * pro.gain
+    else:
+        a = _envelope(u, 0.2) * pro.gain
+    a1 = min(a, 1.0)
+    s, o = pro.side, ("l" if pro.side == "r" else "r")
+    if pro.kind == "arrest" and pro.build:  # the arousal ends in a stare: movement freezes 1.2 s before onset
+        t = min(t, pro.end_s - 1.2)
+    w = 2 * np.pi * pro.hz * t + pro.phase
+    # Shared unrest: the trunk shifts and rocks, the legs draw up and fall outward in turn (at
+    # half the rate; seen from above a bent knee only shortens the leg, the outward fall shows).
+    p[P["dx"]] += 0.06 * a * np.sin(0.5 * w)
+    p[P["lean"]] += 0.16 * a * np.sin(0.5 * w + 1.0)
+    p[P["rot"]] += 0.05 * a * np.sin(0.5 * w + 2.0)
+    for side, sign in (("r", 1.0), ("l", -1.0)):
+        up = max(0.0, sign * float(np.sin(0.5 * w + 0.5)))
+        p[P[side + "_knee"]] += 1.1 * a * up
+        p[P[side + "_hip"]] += 0.3 * a * up
+    g = 0.5 - 0.5 * np.cos(w)  # 0 .. 1 once per cycle: one repetition of the kind's movement
+    if pro.kind == "fidget":  # hand automatism: rubs the face again and again; the other hand picks
+        _toward(p, {s + "_sh": 0.35, s + "_el": 2.45, s + "_lift": 0.35}, a1 * g)
+        p[P[s + "_hand_x"]] += 0.02 * a * g * np.sin(3.0 * w)
+        p[P[o + "_el"]] += 0.6 * a * (0.5 + 0.5 * np.sin(1.3 * w + 2.0))
+        p[P[o + "_hand_x"]] += 0.03 * a * np.sin(1.7 * w)
+    elif pro.kind == "head_turn":  # looks around, side to side, the arm rising toward the bed rail
+        p[P["head_turn"]] += 0.6 * a * np.sin(w)
+        p[P["head_tilt"]] -= 0.3 * a
+        _toward(p, {s + "_sh": 1.3, s + "_el": 0.4, s + "_lift": 0.5}, a1 * g)
+        p[P[o + "_shrug"]] += 0.02 * a * g
+    else:  # arousal: lifts head and trunk, both arms push up as if to sit up, then freezes
+        p[P["dy"]] -= 0.05 * a * g
+        p[P["head_tilt"]] -= 0.6 * a * g
         for side in "rl":
-            p[P[side + "_lift"]] += 0.3 * ramp
-            p[P[side + "_el"]] += 0.3 * ramp
-    elif pro.kind == "head_turn":  # slow version toward the side that will seize, chin up
-        p[P["head_turn"]] += SIDE_SIGN[pro.side] * 0.5 * float(smoothstep(u)) * pro.gain
-        p[P["head_tilt"]] -= 0.25 * ramp
-        p[P[pro.side + "_shrug"]] += 0.02 * ramp
-    else:  # fidget: small irregular picking movements of both hands at once
-        for k, side in enumerate("rl"):
-            a = np.sin(2 * np.pi * 1.3 * t + k) + 0.7 * np.sin(2 * np.pi * 2.3 * t + 2 * k)
-            p[P[side + "_hand_x"]] += 0.03 * ramp * a
-            p[P[side + "_hand_y"]] += 0.02 * ramp * np.sin(2 * np.pi * 0.9 * t + k)
-            p[P[side + "_el"]] += 0.25 * ramp * (0.5 + 0.5 * np.sin(2 * np.pi * 0.7 * t + 3 * k))
+            _toward(p, {side + "_sh": 0.6, side + "_el": 1.4, side + "_lift": 0.4}, a1 * g)
+            p[P[side + "_shrug"]] += 0.03 * a * g
 
 
 def pose_at(plan: Plan, t: float) -> np.ndarray:
@@ -497,6 +572,8 @@ def pose_at(plan: Plan, t: float) -> np.ndarray:
     p[P["breath"]] = np.sin(2 * np.pi * t / plan.traits.breath_period_s + plan.breath_phase)
     if plan.prodrome is not None:
         _apply_prodrome(p, plan.prodrome, t)
+    for bout in plan.restless:
+        _apply_prodrome(p, bout, t)
     if plan.seizure is not None:
         _apply_seizure(p, plan.seizure, t)
     p[P["mouth"]] = float(np.clip(p[P["mouth"]], 0.0, 1.0))

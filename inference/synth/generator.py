@@ -5,7 +5,7 @@ Layout written by :func:`generate_dataset`::
     OUT/manifest.csv, OUT/manifest.json
     OUT/sub01/sub01_r1.mp4                 the video (faststart MP4)
     OUT/sub01/sub01_r1.keypoints.npz       KeypointTrack, one sample per frame, source "synthetic-gt"
-    OUT/sub01/sub01_r1.annotations.json    onsets, type, prodrome, night mode, staff passes, actions
+    OUT/sub01/sub01_r1.annotations.json    onsets, type, prodrome (+ restless bouts), night mode, staff, actions
 
 Every random choice comes from seeds derived from ``(seed, subject, recording)``, so a seed
 fixes all sidecars and the manifest, whatever the number of workers. Frames are drawn and
@@ -51,7 +51,7 @@ class SynthConfig:
     seizure_probability: float = 0.8  # for recordings after a subject's first (which always has one)
     night_fraction: float = 0.3  # share of subjects filmed in infrared night mode
     staff_probability: float = 0.5  # chance a recording has staff walking through
-    prodrome: bool = False  # subtle pre-ictal behaviour before clinical onset (forecasting)
+    prodrome: bool = False  # pre-ictal restlessness growing toward clinical onset (forecasting)
     codec: str = "mpeg4"  # or "libx264"
     face_blur: bool = True
 
@@ -269,6 +269,8 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
         "subject_seed": scene.subject_seed,
         "config": config.to_dict(),
     }
+    if plan.restless:  # prodrome option only: interictal restless bouts (forecasting confounders)
+        annotations["restless_bouts"] = [b.to_dict() for b in plan.restless]
     atomic_write_json(path.with_name(stem + ".annotations.json"), annotations)
     return Recording(recording_id, subject_id, path.resolve(), seizure_type if seizures else NO_SEIZURE,
                      seizures, duration_s=_r3(duration_s))
