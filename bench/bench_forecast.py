@@ -8,11 +8,14 @@ one is present ("no GPU here" otherwise).
 synthetic EMU recordings with a prodrome (evaluation subjects), synthetic rodent seizure/normal
 corpora plus human interictal clips from *other* synthetic subjects (pre-training corpora),
 domain pre-training, then the N-shot protocol (pre-trained + fine-tuned vs the same model without
-pre-training, linear probe, zero-shot) once per head pooling (``--pooling``, default mean and
-motion). Writes DIR/report-<pooling>/evaluation.md/json.
+pre-training, linear probe, zero-shot) once per head pooling (``--pooling``). Writes
+DIR/report-<pooling>/evaluation.md/json. The defaults (motion pooling, 600 pre-training steps at lr
+1e-3, fine-tuning 20 epochs at encoder lr 1e-3 / head lr 1e-2) were chosen by
+``bench/forecast_dev_grid.py`` on a dev set made with seed 1 (other subjects and pre-training
+corpora); the acceptance uses ``--seed 0``.
 
     python bench/bench_forecast.py
-    python bench/bench_forecast.py --acceptance /tmp/fc_accept --steps 600 --draws 5
+    python bench/bench_forecast.py --acceptance /tmp/fc_accept
 """
 from __future__ import annotations
 
@@ -27,6 +30,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+
+from inference.forecast.fewshot import FewShotConfig  # noqa: E402
+
+FEWSHOT_DEFAULTS = FewShotConfig()
+# Pre-training steps of the acceptance run, chosen on the dev set (--seed 1) with the fine-tuning
+# defaults of FewShotConfig; see README "Forecasting acceptance".
+ACCEPTANCE_PRETRAIN_STEPS = 600
 
 
 def _toy_corpora(root: Path, size: int = 96, fps: float = 15.0) -> list:
@@ -118,9 +128,10 @@ def make_acceptance_data(root: Path, n_subjects: int, n_animal: int, seed: int, 
 
 
 def run_acceptance(root: Path, steps: int, draws: int, batch: int, seed: int, image_size: int,
-                   frame_stride: int, lr: float = 1e-3, poolings=("mean", "motion")) -> dict[str, dict]:
+                   frame_stride: int, lr: float = 1e-3, poolings=(FEWSHOT_DEFAULTS.pooling,),
+                   recipe: dict | None = None) -> dict[str, dict]:
     """Pre-train once, then the N-shot table for each head pooling -> {pooling: report}
-    (written to DIR/report-<pooling>/)."""
+    (written to DIR/report-<pooling>/). ``recipe`` overrides FewShotConfig fields (epochs, lr_encoder, lr_head)."""
     from inference.forecast.corpora import scan_corpus
     from inference.forecast.fewshot import FewShotConfig, evaluate_fewshot
     from inference.forecast.labels import ForecastLabelConfig, label_counts, manifest_clips
@@ -143,7 +154,7 @@ def run_acceptance(root: Path, steps: int, draws: int, batch: int, seed: int, im
         t0 = time.perf_counter()
         print(f"head pooling: {pooling}", file=sys.stderr)
         rep = evaluate_fewshot(root / "pretrained", clips, FewShotConfig(draws=draws, seed=seed, device="cpu",
-                                                                         pooling=pooling),
+                                                                         pooling=pooling, **(recipe or {})),
                                log=lambda s: print(s, file=sys.stderr))
         rep["labels"] = label_cfg.to_dict()
         rep["timing_s"] = {"pretrain": t_pre, "evaluate": time.perf_counter() - t0}
@@ -154,13 +165,17 @@ def run_acceptance(root: Path, steps: int, draws: int, batch: int, seed: int, im
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=20, help="timed pre-training steps (acceptance: pre-training steps)")
+    ap.add_argument("--steps", type=int, default=None,
+                    help=f"pre-training steps: timed steps (default 20), or for --acceptance the steps chosen on the "
+                         f"dev set (default {ACCEPTANCE_PRETRAIN_STEPS})")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--acceptance", metavar="DIR", help="run the acceptance experiment in DIR (reuses its data)")
     ap.add_argument("--subjects", type=int, default=12)
     ap.add_argument("--animal-clips", type=int, default=40)
     ap.add_argument("--draws", type=int, default=5)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0,
+                    help="seed of the synthetic data, pre-training and draws (acceptance: 0; the dev set that chose "
+                         "the defaults used 1)")
     ap.add_argument("--data-only", action="store_true")
     ap.add_argument("--size", default="224x168", help="synthetic video size WxH (acceptance)")
     ap.add_argument("--night-fraction", type=float, default=0.0)
@@ -168,8 +183,14 @@ def main() -> int:
     ap.add_argument("--lr", type=float, default=1e-3,
                     help="pre-training learning rate (acceptance): the randomly initialised tiny model barely moves "
                          "at the paper's 1e-4 (meant for continuing from videomae-base) in a CPU budget of steps")
-    ap.add_argument("--pooling", nargs="+", default=["mean", "motion"], choices=("mean", "motion", "mean+motion"),
-                    help="head poolings to evaluate after one pre-training (acceptance)")
+    ap.add_argument("--pooling", nargs="+", default=[FEWSHOT_DEFAULTS.pooling], choices=("mean", "motion", "mean+motion"),
+                    help=f"head poolings to evaluate after one pre-training (acceptance; default "
+                         f"{FEWSHOT_DEFAULTS.pooling}, chosen on the dev set)")
+    ap.add_argument("--epochs", type=int, default=FEWSHOT_DEFAULTS.epochs, help="fine-tuning epochs (acceptance)")
+    ap.add_argument("--lr-encoder", type=float, default=FEWSHOT_DEFAULTS.lr_encoder,
+                    help="fine-tuning learning rate of the encoder (acceptance)")
+    ap.add_argument("--lr-head", type=float, default=FEWSHOT_DEFAULTS.lr_head,
+                    help="fine-tuning learning rate of the head (acceptance)")
     ap.add_argument("--frame-stride", type=int, default=4,
                     help="pre-training frame stride (acceptance: 4 at 15 fps spans ~4 s, like the 5 s clips)")
     args = ap.parse_args()
@@ -181,8 +202,9 @@ def main() -> int:
         make_acceptance_data(root, args.subjects, args.animal_clips, args.seed, (w, h), night_fraction=args.night_fraction)
         if args.data_only:
             return 0
-        reports = run_acceptance(root, args.steps, args.draws, args.batch, args.seed, args.image_size,
-                                 args.frame_stride, args.lr, tuple(args.pooling))
+        reports = run_acceptance(root, args.steps or ACCEPTANCE_PRETRAIN_STEPS, args.draws, args.batch, args.seed,
+                                 args.image_size, args.frame_stride, args.lr, tuple(args.pooling),
+                                 {"epochs": args.epochs, "lr_encoder": args.lr_encoder, "lr_head": args.lr_head})
         for pooling, rep in reports.items():
             print(f"head pooling {pooling} (ROC-AUC 4-shot mean +- sd over draws, and averaged over N = 2, 3, 4):")
             for m, r in rep["methods"].items():
@@ -195,11 +217,11 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPU cores, load average {load:.1f}; torch {torch.__version__}")
     for threads in (1, None):
-        r = bench_pretrain("tiny", args.steps, args.batch, threads, "cpu")
+        r = bench_pretrain("tiny", args.steps or 20, args.batch, threads, "cpu")
         print(f"pretrain tiny ({r['image_size']} px, 16 frames, batch {r['batch']}) on CPU, {r['threads']} thread(s): "
               f"{r['clips_per_s']:.1f} clips/s ({r['steps']} steps in {r['wall_s']:.1f} s)")
     if torch.cuda.is_available():
-        r = bench_pretrain("base", args.steps, args.batch, None, "cuda")
+        r = bench_pretrain("base", args.steps or 20, args.batch, None, "cuda")
         print(f"pretrain base (224 px, bf16, gradient checkpointing) on {torch.cuda.get_device_name()}: "
               f"{r['clips_per_s']:.1f} clips/s")
     else:

@@ -123,3 +123,52 @@ def test_token_pooling_mean_motion_and_classifier_folder(tmp_path):
     x = torch.randn(2, 16, 3, 32, 32)
     with torch.no_grad():
         assert loaded.pooling == "mean+motion" and torch.allclose(loaded(x), clf.eval()(x), atol=1e-5)
+
+
+def test_older_classifier_folder_without_token_pooling_loads_as_mean(tmp_path):
+    import torch
+
+    from inference.forecast.model import (CLASSIFIER_FILE, KIND_CLASSIFIER, load_classifier, make_classifier,
+                                          new_encoder, preset_config, save_state, write_forecast_json)
+
+    vcfg = preset_config("tiny", image_size=32)
+    clf = make_classifier(new_encoder(vcfg, 2), 2, pooling="mean")
+    save_state(tmp_path / CLASSIFIER_FILE, clf, "classifier")
+    # Folders written before head pooling existed have no "token_pooling" key: their head pooled the mean.
+    write_forecast_json(tmp_path, KIND_CLASSIFIER, vcfg, {"clip_s": 5.0, "horizon_s": 5.0, "threshold": 0.5})
+    loaded, _ = load_classifier(tmp_path)
+    x = torch.randn(1, 16, 3, 32, 32)
+    with torch.no_grad():
+        assert loaded.pooling == "mean" and torch.allclose(loaded(x), clf.eval()(x), atol=1e-5)
+
+
+@pytest.mark.parametrize("sub", ["finetune", "evaluate"])
+def test_cli_fine_tuning_defaults_are_the_fewshot_config_defaults(sub):
+    from app.cli import build_parser
+    from inference.forecast.fewshot import FewShotConfig
+
+    args = build_parser().parse_args(["forecast", sub, "--model", "m", "--out", "o", "--manifest", "x.csv"])
+    d = FewShotConfig()
+    assert (args.pooling, args.epochs, args.lr_encoder, args.lr_head) == (d.pooling, d.epochs, d.lr_encoder,
+                                                                         d.lr_head)
+
+
+def test_dev_grid_choice_takes_the_cheapest_of_the_tied_best_pretrained_rows():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "forecast_dev_grid.py"
+    spec = importlib.util.spec_from_file_location("forecast_dev_grid", path)
+    grid = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(grid)
+
+    def row(enc, epochs, mean, pooling="motion"):
+        return {"pooling": pooling, "encoder": enc, "epochs": epochs, "mean": mean}
+
+    rows = [row("none", 20, 0.95),                      # no pre-training never wins
+            {"pooling": "motion", "encoder": "p300", "recipe": "frozen (linear probe)", "mean": 0.99},  # nor the probe
+            row("p300", 20, 0.870), row("p600", 50, 0.886), row("p600", 20, 0.884), row("p1500", 20, 0.887),
+            row("p600", 20, 0.60, pooling="mean")]
+    pick = grid.choose(rows, tie=0.005)
+    assert (pick["encoder"], pick["epochs"], pick["mean"]) == ("p600", 20, 0.884)
+    assert grid.choose(rows, tie=0.0)["encoder"] == "p1500"

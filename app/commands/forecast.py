@@ -41,10 +41,11 @@ def _label_args(p: argparse.ArgumentParser) -> None:
 def _fewshot_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("fine-tuning")
     g.add_argument("--epochs", type=int, default=20, help="fine-tuning epochs (default 20)")
-    g.add_argument("--pooling", choices=("mean", "motion", "mean+motion"), default="mean",
-                   help="token pooling of the head: mean of the patch tokens (default), motion (each patch "
-                        "token's sd over time, averaged), or both")
-    g.add_argument("--lr-encoder", type=float, default=1e-4, help="learning rate of the encoder (default 1e-4)")
+    g.add_argument("--pooling", choices=("mean", "motion", "mean+motion"), default="motion",
+                   help="token pooling of the head: motion (default: each patch token's sd over time, averaged), "
+                        "mean of the patch tokens, or both. Default chosen on a dev set; older classifier folders "
+                        "keep the pooling they were trained with")
+    g.add_argument("--lr-encoder", type=float, default=1e-3, help="learning rate of the encoder (default 1e-3)")
     g.add_argument("--lr-head", type=float, default=1e-2,
                    help="learning rate of the classification head (default 1e-2)")
     g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
