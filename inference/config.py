@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -115,13 +116,68 @@ class SemioscopeConfig(DictMixin):
         )
 
 
-def load_default_config() -> SemioscopeConfig:
-    """The packaged defaults (``resources/default_config.toml``)."""
+def _toml():
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib
+
+
+def _packaged_defaults() -> dict[str, Any]:
     from importlib import resources
 
-    text = resources.files("resources").joinpath("default_config.toml").read_text("utf-8")
-    return SemioscopeConfig.from_dict(tomllib.loads(text))
+    return _toml().loads(resources.files("resources").joinpath("default_config.toml").read_text("utf-8"))
+
+
+def load_default_config() -> SemioscopeConfig:
+    """The packaged defaults (``resources/default_config.toml``)."""
+    return SemioscopeConfig.from_dict(_packaged_defaults())
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    """Whether a TOML value may replace ``default`` (an int is fine for a float; a bool is never a number)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    return default is None or isinstance(value, type(default))
+
+
+def load_config(path: str | Path | None = None) -> SemioscopeConfig:
+    """The packaged defaults, overridden by the sections and keys of the user's TOML file ``path``
+    (same layout as ``resources/default_config.toml``). Unlike ``from_dict``, a user file is
+    checked strictly: an unknown section or key, or a value of the wrong type, is an error that
+    names the file, so a typo never silently leaves a default in place."""
+    from .errors import InputFileError
+
+    data = _packaged_defaults()
+    if path is None:
+        return SemioscopeConfig.from_dict(data)
+    path = Path(path)
+    try:
+        user = _toml().loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InputFileError(path, "config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(path, f"cannot read the config file ({exc})") from None
+    except _toml().TOMLDecodeError as exc:
+        raise InputFileError(path, f"not valid TOML: {exc}") from None
+    sections = {f.name: f.default_factory for f in dataclasses.fields(SemioscopeConfig)}  # type: ignore[misc]
+    for name, values in user.items():
+        if name not in sections:
+            raise InputFileError(path, f"unknown section [{name}] (known: {', '.join(sorted(sections))})")
+        if not isinstance(values, dict):
+            raise InputFileError(path, f"{name} must be a [{name}] table")
+        defaults = sections[name]()
+        fields = {f.name for f in dataclasses.fields(defaults)}
+        for key, value in values.items():
+            if key not in fields:
+                raise InputFileError(path, f"unknown key {key!r} in [{name}] (known: {', '.join(sorted(fields))})")
+            default = getattr(defaults, key)
+            if not _same_kind(default, value):
+                raise InputFileError(path, f"[{name}] {key} = {value!r}: expected {type(default).__name__}")
+            if isinstance(default, float):
+                values[key] = float(value)
+        data.setdefault(name, {}).update(values)
+    return SemioscopeConfig.from_dict(data)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 import torch
@@ -142,9 +143,14 @@ def load_pretrained_encoder(source: str, cfg: DetectorConfig) -> tuple[nn.Module
     if not local and looks_like_path:
         raise CheckpointError(source, "encoder folder not found (give a local folder with config.json "
                                       "and model.safetensors)")
+    folder = Path(os.path.expanduser(source))
+    if local and not any(folder.glob("*.safetensors")):
+        raise CheckpointError(source, "no .safetensors weights found (pickled pytorch_model.bin is never loaded; "
+                                      "convert it to safetensors first)")
     try:
-        enc = VivitModel.from_pretrained(os.path.expanduser(source), add_pooling_layer=False,
-                                         local_files_only=local)
+        # use_safetensors: never unpickle weights, also for a hub id.
+        enc = VivitModel.from_pretrained(str(folder), add_pooling_layer=False, local_files_only=local,
+                                         use_safetensors=True)
     except Exception as exc:  # transformers raises OSError/ValueError/... for bad folders
         hint = "" if local else " (not a local folder; a hub id needs an online machine)"
         raise CheckpointError(source, f"cannot load a ViViT encoder{hint}: {type(exc).__name__}: {exc}") from None

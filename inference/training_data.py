@@ -191,11 +191,15 @@ def recording_clips(rec: Recording, source: KeypointSource, seg_cfg: SegmentConf
     ``cache_dir`` is the cache root (entries go to ``cache_dir/clips``)."""
     from .video import VideoReader
 
-    cache_dir = (Path(cache_dir) if cache_dir else default_cache_dir()) / "clips"
+    root = Path(cache_dir) if cache_dir else default_cache_dir()
+    cache_dir = root / "clips"
     fps = float(seg_cfg.fps)
     video = Path(rec.video)
     fp = file_fingerprint(video)
-    track, kp_ident = load_track(rec, source, pose_cfg, fps, progress=progress, cancel=cancel)
+    # The pose cache sits beside the clips (``<root>/pose``, the pose cache's own default layout), so
+    # ``--cache-dir`` keeps a whole run's caches in one place.
+    track, kp_ident = load_track(rec, source, pose_cfg, fps, pose_cache_dir=str(root / "pose"), progress=progress,
+                                 cancel=cancel)
     key = cache_key(fp, kp_ident, pose_cfg, clip_cfg, fps)
     folder = cache_dir / key
     hit = _open_entry(folder, rec.recording_id, fps)

@@ -199,3 +199,8 @@ def test_encoder_from_local_folder(tmp_path):
                                enc.embeddings.patch_embeddings.projection.weight)
     with pytest.raises(CheckpointError, match="not found"):
         build_detector(preset_config("tiny"), encoder_path=str(tmp_path / "missing"))
+    # A folder holding only pickled weights is refused, never unpickled.
+    enc.config.save_pretrained(tmp_path / "pickled")
+    torch.save(enc.state_dict(), tmp_path / "pickled" / "pytorch_model.bin")
+    with pytest.raises(CheckpointError, match="safetensors"):
+        build_detector(preset_config("tiny"), encoder_path=str(tmp_path / "pickled"))

@@ -200,3 +200,37 @@ def test_cli_segments_tables_and_errors(tmp_path, numbered_video, capsys):
     err = capsys.readouterr().err
     assert f"{bad}: 2 error(s):" in err
     assert "a: seizure 1: negative time eeg_onset_s = -1 s" in err and "z: video not found" in err
+
+    # --config overrides the packaged rules: a 10 s window gives fewer, longer windows.
+    user = tmp_path / "rules.toml"
+    user.write_text("[segments]\nwindow_s = 10\n")
+    assert main(["segments", str(good), "--test-subjects", "2", "--split-seed", "1", "--config", str(user)]) == 0
+    total = next(ln.split() for ln in capsys.readouterr().out.splitlines() if ln.startswith("total"))
+    assert int(total[-1]) < 15
+    # A typo in the user's file is an error naming the file, never a silent default.
+    user.write_text("[segments]\nwindow = 10\n")
+    assert main(["segments", str(good), "--config", str(user)]) == 2
+    assert f"{user}: unknown key 'window' in [segments]" in capsys.readouterr().err
+
+
+def test_user_config_overrides_and_checks(tmp_path):
+    from inference.config import load_config
+    from inference.errors import InputFileError
+
+    path = tmp_path / "c.toml"
+    path.write_text("[segments]\nsoft_labels = true\npostictal_guard_s = 300\n[events]\nmin_duration_s = 8\n")
+    cfg = load_config(path)
+    assert cfg.segments.soft_labels is True and cfg.segments.postictal_guard_s == 300.0
+    assert isinstance(cfg.segments.postictal_guard_s, float) and cfg.events.min_duration_s == 8.0
+    assert cfg.segments.window_s == load_default_config().segments.window_s  # the rest keeps its default
+    assert load_config(None) == load_default_config()
+    for text, problem in (("[segment]\nfps = 6\n", r"unknown section \[segment\]"),
+                          ("[segments]\nfps = '6'\n", "expected float"),
+                          ("[segments]\nsoft_labels = 1\n", "expected bool"),
+                          ("[segments\n", "not valid TOML")):
+        path.write_text(text)
+        with pytest.raises(InputFileError, match=problem) as exc:
+            load_config(path)
+        assert str(path) in str(exc.value)
+    with pytest.raises(InputFileError, match="config file not found"):
+        load_config(tmp_path / "missing.toml")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._config_option import add_config_option, config_from_args
+
 NAME = "clips"
 HELP = "save a contact sheet of the 14 joint clips of the 5 s window starting at --at"
 ORDER = 31
@@ -22,6 +24,7 @@ examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_config_option(p)
     p.add_argument("video", metavar="VIDEO", help="video file")
     p.add_argument("--at", type=float, required=True, metavar="SECONDS", help="window start in seconds")
     p.add_argument("--out", required=True, metavar="PNG", help="image to write")
@@ -42,14 +45,13 @@ def run(args: argparse.Namespace) -> int:
     from app.commands.pose import pose_config_from_args
     from inference.atomic import atomic_write_bytes
     from inference.clips import contact_sheet, crop_joint_clips, window_times
-    from inference.config import load_default_config
     from inference.errors import InputFileError, VideoError
     from inference.pose import estimate_track, get_backend
     from inference.pose_cache import cached_track, lookup_track
     from inference.track_cleaning import clean_track
     from inference.video import VideoReader
 
-    defaults = load_default_config()
+    defaults = config_from_args(args)
     seg, clip_cfg = defaults.segments, defaults.clips
     changes = {}
     if args.input_size:

@@ -5,6 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ._config_option import add_config_option, config_from_args
+
 NAME = "pose"
 HELP = "estimate the 14-joint keypoint track of videos (MediaPipe or a keypoint file), cached"
 ORDER = 30
@@ -25,6 +27,7 @@ examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_config_option(p)
     p.add_argument("videos", nargs="+", metavar="VIDEO", help="video file(s)")
     p.add_argument("--backend", default=None, help="pose backend: mediapipe (default) or file")
     p.add_argument("--keypoints", metavar="PATH", help="keypoint file or OpenPose JSON folder (implies --backend file)")
@@ -39,10 +42,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def pose_config_from_args(args: argparse.Namespace):
-    """The ``PoseConfig`` named by the packaged defaults and the command-line options."""
-    from inference.config import load_default_config
-
-    cfg = load_default_config().pose
+    """The ``PoseConfig`` named by the packaged defaults, ``--config`` and the command-line options."""
+    cfg = config_from_args(args).pose
     backend = args.backend or ("file" if getattr(args, "keypoints", None) else cfg.backend)
     changes = {"backend": backend}
     if getattr(args, "model_complexity", None) is not None:

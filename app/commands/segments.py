@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._config_option import add_config_option, config_from_args
+
 NAME = "segments"
 HELP = "validate a manifest; count interictal/ictal windows per subject and per split"
 ORDER = 20
@@ -24,6 +26,7 @@ examples:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_config_option(p)
     p.add_argument("manifest", metavar="MANIFEST", help="recording manifest (.csv or .json)")
     p.add_argument("--window", type=float, metavar="S", help="window length in seconds (default 5)")
     p.add_argument("--fps", type=float, help="sampling rate inside a window (default 6)")
@@ -40,9 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _configs(args):
-    from inference.config import load_default_config
-
-    cfg = load_default_config()
+    cfg = config_from_args(args)
     seg, split = cfg.segments, cfg.split
     for attr, field in (("window", "window_s"), ("fps", "fps"), ("ictal_span", "ictal_span_s"),
                         ("postictal_guard", "postictal_guard_s")):

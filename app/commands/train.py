@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from ._config_option import add_config_option, config_from_args
+
 NAME = "train"
 HELP = "train the cross-joint attention detector (subject-wise split, early stopping, evaluation)"
 ORDER = 40
@@ -50,6 +52,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_config_option(p)
     p.add_argument("--manifest", required=True, metavar="M", help="recording manifest (.csv or .json)")
     p.add_argument("--out", required=True, metavar="RUN", help="run folder to create (or continue with --resume)")
     p.add_argument("--preset", default="tiny", choices=("tiny", "small", "vivit-b"), help="model size (default tiny)")
@@ -117,12 +120,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     import time
 
-    from inference.config import load_default_config
     from inference.manifest import load_manifest
     from inference.progress import cli_log, cli_progress
     from inference.training import TrainConfig, train_run
 
-    cfg = load_default_config()
+    cfg = config_from_args(args)
     split = cfg.split
     if args.split_seed is not None:
         split = split.replace(seed=args.split_seed)
