@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QFileDialog, QInputDialog, QLabel, QMainWindow, Q
 from inference.config import EventConfig
 from inference.errors import SemioscopeError
 from inference.events import Event, detect_events
+from widgets.timefmt import format_time
 
 from . import edit_commands as cmds
 from .annotations import (CONFIRMED, MARK_FIELDS, MARK_LABELS, REJECTED, UNREVIEWED, AnnotationStore,
@@ -145,6 +146,10 @@ class MainWindow(QMainWindow):
         main.addWidget(plots)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 2)
+        # Starting shares at the default 1400x900: the plots get ~half the height (a squeezed
+        # probability trace is hard to read); the splitters keep these proportions when resized.
+        plots.setSizes([250, 200])
+        main.setSizes([430, 450])
         self.setCentralWidget(main)
 
         # -- status bar: message, progress, cancel --------------------------------------
@@ -334,7 +339,7 @@ class MainWindow(QMainWindow):
         self.clock.state_changed.connect(self.transport.setPlaying)
         self.clock.speed_changed.connect(self.transport.setSpeed)
         self.loader.follow(self.clock)  # the loader paces playback itself, dropping late frames
-        self.transport.setDuration(meta.duration_s)
+        self.transport.setDuration(meta.duration_s, len(frame_times))
         self.timeline.setDuration(meta.duration_s)
         self.timeline.setFrameTimes(frame_times)
         self.timeline.setXRange(0.0, min(meta.duration_s, 600.0))
@@ -507,6 +512,7 @@ class MainWindow(QMainWindow):
         self.alarms = []
         self._reuse_detector = False
         self.timeline.setForecast([], [])
+        self.timeline.setForecastAlarms([], None)
         self.events = []
         self.current_event = None
         self.shown_frame = -1
@@ -700,6 +706,9 @@ class MainWindow(QMainWindow):
     def _refresh_event_rows(self) -> None:
         rows = self._event_rows()
         self.alarms = self._alarm_rows()
+        fc = self._forecast_trace
+        self.timeline.setForecastAlarms([a.start_s for a in self.alarms],
+                                        float(fc.meta.get("threshold", 0.5)) if fc is not None and len(fc) else None)
         self.timeline.setEvents(rows)
         self.event_list.setEvents(rows + self.alarms)
         if self.current_event is not None:
@@ -718,7 +727,7 @@ class MainWindow(QMainWindow):
             self.seek(a.start_s)
             lead = f", {a.lead_time_s:.1f} s before the annotated onset" if a.lead_time_s is not None \
                 else " (no annotated onset follows)"
-            self.show_message(f"Forecast alarm at {a.start_s:.1f} s, P = {a.peak_prob:.2f}{lead}")
+            self.show_message(f"Forecast alarm at {format_time(a.start_s)}, P = {a.peak_prob:.2f}{lead}")
             return
         if not 0 <= index < len(self.events):
             return
@@ -729,7 +738,7 @@ class MainWindow(QMainWindow):
         a, b = self.timeline.xRange()
         if not (a <= e.start_s and e.end_s <= b):
             self.timeline.centerOn(0.5 * (e.start_s + e.end_s))
-        self.show_message(f"Event {index + 1}/{len(self.events)}: {e.start_s:.1f}–{e.end_s:.1f} s, "
+        self.show_message(f"Event {index + 1}/{len(self.events)}: {format_time(e.start_s)}–{format_time(e.end_s)}, "
                           f"peak {e.peak_prob:.2f}, {self.event_status(index)}")
 
     def next_event(self) -> None:

@@ -70,6 +70,9 @@ def test_open_video_loads_results_and_seeks_frame_accurately(qtbot, video_with_r
     qtbot.waitUntil(lambda: win.shown_frame == 72, timeout=5000)
     assert shown_number(win) == 72 and win.current_frame == 72
     assert win.transport.position_label.text().startswith("00:00:07.200")
+    # The whole window fits a small laptop screen (1024x700 work area).
+    hint = win.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 700, hint
     # Step keys: +1 frame, +1 s, -10 s (clamped at 0).
     key(qtbot, win, Qt.Key_Right)
     assert win.current_frame == 73

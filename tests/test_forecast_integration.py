@@ -211,6 +211,13 @@ def test_window_computes_a_missing_forecast_without_redoing_the_detector(qtbot, 
     np.testing.assert_allclose(win.timeline.forecast_curve.getData()[1], fc.value)
     expected = int(np.sum((fc.value >= 0.5) & ~np.concatenate([[False], fc.value[:-1] >= 0.5])))
     assert len(win.alarms) == expected
+    # Drawn on the timeline too: the forecaster's threshold and one mark per alarm, hidden with the curve.
+    marks = win.timeline.forecast_alarm_marks
+    assert win.timeline.forecast_threshold_line.value() == 0.5 and win.timeline.forecast_threshold_line.isVisible()
+    np.testing.assert_allclose(marks.getData()[0], [a.start_s for a in win.alarms])
+    win.timeline.setForecastVisible(False)
+    assert not marks.isVisible() and not win.timeline.forecast_threshold_line.isVisible()
+    win.timeline.setForecastVisible(True)
     win.close()
 
     # Reopened with another forecast model: the detector's result is reused, the trace redone.

@@ -19,7 +19,7 @@ from widgets.colors import attention_cmap
 from widgets.display_data import (CLINICAL_ONSET, CONFIRMED, EEG_ONSET, FORECAST_ALARM, REJECTED,
                                   SEIZURE_END, SEIZURE_TYPE, STATUS_COLORS, UNREVIEWED, EventRow,
                                   SeizureRow)
-from widgets.event_list import COL_KIND, COL_STATUS, EventList
+from widgets.event_list import COL_DURATION, COL_KIND, COL_START, COL_STATUS, EventList
 from widgets.keymap_dialog import KeymapDialog
 from widgets.timefmt import format_time, parse_time
 from widgets.timeline import TimelineWidget, nan_runs, snap_to_times
@@ -364,7 +364,7 @@ def test_event_list_status_filter_click_and_navigation(qtbot):
     m = ev.model
     assert m.data(m.index(1, COL_STATUS)) == "confirmed"
     assert m.data(m.index(3, COL_KIND)) == "forecast alarm (lead 12.5 s)"
-    assert m.data(m.index(0, 1)) == "00:05:00.000" and m.data(m.index(0, 2)) == "40.0 s"
+    assert m.data(m.index(0, COL_START)) == "00:05:00.000" and m.data(m.index(0, COL_DURATION)) == "40.0 s"
     assert ev.count_label.text() == "4 events, 2 unreviewed"
     assert ev.visibleRows() == [1, 0, 2, 3]  # start-time order
     ev.setOnlyUnreviewed(True)

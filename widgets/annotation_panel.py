@@ -144,15 +144,17 @@ class AnnotationPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.Stretch)
-        hh.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        # Columns as wide as their spin boxes (a time must never lose its milliseconds); a narrow
+        # panel scrolls sideways instead, and a wide one gives the slack to the last column.
+        hh.setSectionResizeMode(QHeaderView.ResizeToContents)
+        hh.setStretchLastSection(True)
         self.table.cellClicked.connect(self._on_cell_clicked)
         lay.addWidget(self.table, 1)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(4, 0, 4, 2)
         self.hint = QLabel(self)
-        buttons.addWidget(self.hint)
-        buttons.addStretch(1)
+        self.hint.setWordWrap(True)  # wraps rather than widening a narrow side panel
+        buttons.addWidget(self.hint, 1)
         self.add_button = QPushButton("Add seizure", self)
         self.add_button.clicked.connect(self.addRequested.emit)
         self.delete_button = QPushButton("Delete", self)

@@ -7,7 +7,7 @@ from typing import Optional
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from inference.joints import JOINT_LABELS, NUM_JOINTS
@@ -20,14 +20,18 @@ CURSOR_COLOR = "#ffd54f"
 _JOINT_TICKS = [[(j + 0.5, JOINT_LABELS[j]) for j in range(NUM_JOINTS)]]
 # At least this many pixels per joint row keeps all 14 names legible at the default font.
 ROW_PX = 14
+MIN_ROW_PX = 10  # smallest row that still fits a joint name: the window must fit a 1024x700 screen
 
 
 def _joint_axis(plot: pg.PlotItem) -> None:
     ax = plot.getAxis("left")
     ax.setTicks(_JOINT_TICKS)
     ax.setWidth(LEFT_AXIS_WIDTH)
-    # When squeezed, drop labels rather than print them on top of each other.
-    ax.setStyle(tickLength=0, hideOverlappingLabels=True)
+    # A 10 px font fits the smallest row (MIN_ROW_PX), so all 14 names always show; pyqtgraph's
+    # overlap hiding would drop the first and last ("head", "left ankle") at the plot's edges.
+    font = QFont()
+    font.setPixelSize(MIN_ROW_PX)
+    ax.setStyle(tickLength=0, hideOverlappingLabels=False, tickFont=font)
 
 
 def to_uniform_grid(t: np.ndarray, values: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -77,7 +81,7 @@ class JointAttentionBars(QWidget):
         self.bars = pg.BarGraphItem(x0=np.zeros(NUM_JOINTS), y=np.arange(NUM_JOINTS) + 0.5,
                                     height=0.75, width=np.zeros(NUM_JOINTS), pen=pg.mkPen(None))
         self.plot.addItem(self.bars)
-        self.setMinimumSize(180, NUM_JOINTS * ROW_PX + 50)
+        self.setMinimumSize(180, NUM_JOINTS * MIN_ROW_PX + 50)
 
     def setValues(self, attention: Optional[np.ndarray], present: Optional[np.ndarray] = None) -> None:
         a = np.zeros(NUM_JOINTS) if attention is None else np.asarray(attention, dtype=np.float64).reshape(NUM_JOINTS)
@@ -140,7 +144,7 @@ class AttentionMap(QWidget):
         self._t0, self._step = 0.0, 1.0
         self._grid = np.zeros((0, NUM_JOINTS), dtype=np.float32)
         self._bars: Optional[JointAttentionBars] = None
-        self.setMinimumHeight(NUM_JOINTS * ROW_PX + 30)
+        self.setMinimumHeight(NUM_JOINTS * MIN_ROW_PX + 30)
 
     def setAttention(self, t, attention) -> None:
         att = np.asarray(attention, dtype=np.float32)

@@ -12,8 +12,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
 from .display_data import FORECAST_ALARM, STATUS_COLORS, UNREVIEWED, EventRow
 from .timefmt import format_time
 
-COLUMNS = ("#", "Start", "Duration", "Peak", "Status", "Kind")
-COL_INDEX, COL_START, COL_DURATION, COL_PEAK, COL_STATUS, COL_KIND = range(len(COLUMNS))
+# Status right after the start: on a narrow window it must stay visible without scrolling.
+COLUMNS = ("#", "Start", "Status", "Duration", "Peak", "Kind")
+COL_INDEX, COL_START, COL_STATUS, COL_DURATION, COL_PEAK, COL_KIND = range(len(COLUMNS))
 SORT_ROLE = Qt.UserRole + 1
 
 
@@ -61,16 +62,17 @@ class EventTableModel(QAbstractTableModel):
             return None
         r, c = self._rows[index.row()], index.column()
         if role == Qt.DisplayRole:
-            return (str(index.row() + 1), format_time(r.start_s), f"{r.duration_s:.1f} s",
-                    f"{r.peak_prob:.2f}", r.status, kind_text(r))[c]
+            return (str(index.row() + 1), format_time(r.start_s), r.status, f"{r.duration_s:.1f} s",
+                    f"{r.peak_prob:.2f}", kind_text(r))[c]
         if role == SORT_ROLE:
-            return (index.row(), r.start_s, r.duration_s, r.peak_prob, r.status, r.kind)[c]
+            return (index.row(), r.start_s, r.status, r.duration_s, r.peak_prob, r.kind)[c]
         if role == Qt.ForegroundRole and c == COL_STATUS:
             return QColor(STATUS_COLORS.get(r.status, "#cccccc"))
         if role == Qt.TextAlignmentRole:
             return int(Qt.AlignRight | Qt.AlignVCenter) if c in (COL_INDEX, COL_DURATION, COL_PEAK) else int(Qt.AlignLeft | Qt.AlignVCenter)
         if role == Qt.ToolTipRole:
-            return f"{format_time(r.start_s)} – {format_time(r.end_s)}, peak {r.peak_prob:.3f}"
+            return (f"{format_time(r.start_s)} – {format_time(r.end_s)}, peak {r.peak_prob:.3f}, {r.status}, "
+                    f"{kind_text(r)}")
         return None
 
 

@@ -47,7 +47,9 @@ class KeymapDialog(QDialog):
             font.setBold(True)
             key_item.setFont(font)
             self.table.setItem(i, 1, key_item)
-            self.table.setItem(i, 2, QTableWidgetItem(desc))
+            desc_item = QTableWidgetItem(desc)
+            desc_item.setToolTip(desc)
+            self.table.setItem(i, 2, desc_item)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         hh.setSectionResizeMode(1, QHeaderView.ResizeToContents)
@@ -57,7 +59,11 @@ class KeymapDialog(QDialog):
         box.rejected.connect(self.reject)
         box.accepted.connect(self.accept)
         lay.addWidget(box)
-        self.resize(640, min(720, 150 + 31 * len(self.rows)))
+        # Long descriptions wrap instead of ending in "…"; rows grow to fit them.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.resize(860, min(760, 150 + 31 * len(self.rows)))
 
     def visibleRowCount(self) -> int:
         return sum(1 for i in range(self.table.rowCount()) if not self.table.isRowHidden(i))

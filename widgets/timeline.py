@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .display_data import (MARKER_COLORS, MARKER_LABELS, SEIZURE_TIME_FIELDS, STATUS_COLORS,
-                           EventRow, SeizureRow)
+from .display_data import (CLINICAL_ONSET, EEG_ONSET, MARKER_COLORS, MARKER_LABELS, SEIZURE_END,
+                           SEIZURE_TIME_FIELDS, STATUS_COLORS, EventRow, SeizureRow)
 from .plot_items import (BACKGROUND, FOREGROUND, LEFT_AXIS_WIDTH, CallbackViewBox,
                          SpanItem, TimeAxisItem, setup_plot, update_transform_eagerly)
 
@@ -60,6 +60,11 @@ def snap_to_times(t: float, times: Optional[np.ndarray]) -> float:
     return float(times[i - 1] if t - times[i - 1] <= times[i] - t else times[i])
 
 
+# Label heights (fraction of the plot) per marker kind: EEG and clinical onsets are often a few
+# seconds apart, and labels at one height would cover each other.
+LABEL_HEIGHTS = {EEG_ONSET: 0.92, CLINICAL_ONSET: 0.80, SEIZURE_END: 0.68}
+
+
 class MarkerLine(pg.InfiniteLine):
     """A draggable, labelled seizure marker (EEG onset, clinical onset or end of one seizure)."""
 
@@ -68,7 +73,7 @@ class MarkerLine(pg.InfiniteLine):
         super().__init__(pos=t, angle=90, movable=True, pen=pg.mkPen(color, width=2),
                          hoverPen=pg.mkPen(color, width=4),
                          label=f"{MARKER_LABELS[kind]} {seizure_index + 1}",
-                         labelOpts={"position": 0.92, "color": "#111316", "fill": _alpha(color, 230),
+                         labelOpts={"position": LABEL_HEIGHTS[kind], "color": "#111316", "fill": _alpha(color, 230),
                                     "movable": False, "anchors": [(0, 0.5), (0, 0.5)]})
         self.seizure_index = seizure_index
         self.kind = kind
@@ -172,6 +177,18 @@ class TimelineWidget(QWidget):
                                              name="forecast")
         self.forecast_curve.setZValue(4)
         self.forecast_curve.setVisible(False)
+        # The forecaster's threshold and its alarms (upward crossings), shown with its curve.
+        self._forecast_threshold: Optional[float] = None
+        self.forecast_threshold_line = pg.InfiniteLine(
+            pos=0.5, angle=0, movable=False, pen=pg.mkPen(FORECAST_COLOR, width=1, style=Qt.DotLine),
+            label="forecast {value:.2f}",
+            labelOpts={"position": 0.97, "color": FORECAST_COLOR, "anchors": [(1, 1), (1, 1)]})
+        self.forecast_alarm_marks = pg.ScatterPlotItem(symbol="t", size=11, pen=pg.mkPen(FORECAST_COLOR),
+                                                       brush=pg.mkBrush(FORECAST_COLOR))
+        for item in (self.forecast_threshold_line, self.forecast_alarm_marks):
+            item.setZValue(6)
+            item.setVisible(False)
+            self.plot.addItem(item, ignoreBounds=True)
 
         self.threshold_line = pg.InfiniteLine(
             pos=0.5, angle=0, movable=True, bounds=[0.0, 1.0],
@@ -204,7 +221,7 @@ class TimelineWidget(QWidget):
         setup_plot(self.overview, mouse_x=False)
         self.overview.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         self.overview.getAxis("left").setTicks([[]])
-        self.overview.setLabel("left", "overview", color=FOREGROUND)
+        self.overview.setLabel("left", "all", color=FOREGROUND)  # a longer word is clipped at this height
         self.overview.setYRange(*Y_RANGE, padding=0)
         self.overview.setDownsampling(auto=True, mode="peak")
         update_transform_eagerly(self.overview_box)
@@ -226,7 +243,7 @@ class TimelineWidget(QWidget):
         self.viewbox.sigResized.connect(lambda _vb: self.forecast_curve.viewRangeChanged())
         self.overview_box.sigResized.connect(lambda _vb: self.overview_curve.viewRangeChanged())
         self.setDuration(60.0)
-        self.setMinimumHeight(240)
+        self.setMinimumHeight(170)
 
     # --- data ---
     def setTrace(self, t, prob, gaps: Optional[tuple[Sequence[float], Sequence[float]]] = None) -> None:
@@ -250,15 +267,30 @@ class TimelineWidget(QWidget):
         t = np.asarray(t, dtype=np.float64)
         v = np.asarray(value, dtype=np.float64)
         self.forecast_curve.setData(t, v, connect="finite")
-        has = len(t) > 0
-        self.forecast_check.setEnabled(has)
-        self.forecast_curve.setVisible(has and self.forecast_check.isChecked())
+        self.forecast_check.setEnabled(len(t) > 0)
+        self._show_forecast_items()
+
+    def setForecastAlarms(self, times: Sequence[float], threshold: Optional[float]) -> None:
+        """The forecaster's threshold (None: none to show) and its alarm times, drawn as cyan
+        triangles at the top of the plot."""
+        self._forecast_threshold = threshold
+        if threshold is not None:
+            self.forecast_threshold_line.setValue(float(threshold))
+        times = np.asarray(times, dtype=np.float64)
+        self.forecast_alarm_marks.setData(times, np.full(len(times), 1.0))
+        self._show_forecast_items()
 
     def setForecastVisible(self, on: bool) -> None:
         if self.forecast_check.isChecked() != bool(on):
             self.forecast_check.setChecked(bool(on))  # re-enters via toggled
             return
-        self.forecast_curve.setVisible(bool(on) and self.forecast_check.isEnabled())
+        self._show_forecast_items()
+
+    def _show_forecast_items(self) -> None:
+        on = self.forecast_check.isChecked() and self.forecast_check.isEnabled()
+        self.forecast_curve.setVisible(on)
+        self.forecast_threshold_line.setVisible(on and self._forecast_threshold is not None)
+        self.forecast_alarm_marks.setVisible(on)
 
     def setGapShading(self, on: bool) -> None:
         if self.gap_check.isChecked() != bool(on):

@@ -78,9 +78,11 @@ class TransportBar(QWidget):
         lay.addWidget(self.speed_combo)
 
         self.goto_edit = QLineEdit(self)
-        self.goto_edit.setPlaceholderText("go to hh:mm:ss.fff")
+        self.goto_edit.setPlaceholderText("hh:mm:ss.fff")
         self.goto_edit.setToolTip("Type a time (hh:mm:ss.fff, mm:ss or seconds) and press Enter")
-        self.goto_edit.setMaximumWidth(150)
+        fm = self.goto_edit.fontMetrics()
+        self.goto_edit.setMinimumWidth(fm.horizontalAdvance("00:00:00.000") + 16)
+        self.goto_edit.setMaximumWidth(fm.horizontalAdvance("00:00:00.000") + 40)
         self.goto_edit.returnPressed.connect(self._on_goto)
         lay.addWidget(self.goto_edit)
 
@@ -91,6 +93,7 @@ class TransportBar(QWidget):
         font.setFamily("monospace")
         font.setStyleHint(font.StyleHint.Monospace)
         self.position_label.setFont(font)
+        self.position_label.setToolTip("current time · frame number / duration")
         lay.addWidget(self.position_label)
         lay.addStretch(1)
         self.setPosition(0.0, 0)
@@ -98,13 +101,20 @@ class TransportBar(QWidget):
     # --- setters (no signals) ---
     @Slot(float, int)
     def setPosition(self, t: float, frame: int) -> None:
-        text = f"{format_time(t)}  frame {frame}"
+        # Two lines (time over frame) keep the bar narrow enough for a 1024 px screen.
+        text = format_time(t)
         if self._duration is not None:
             text += f" / {format_time(self._duration)}"
-        self.position_label.setText(text)
+        self.position_label.setText(f"{text}\nframe {frame}")
 
-    def setDuration(self, seconds: float | None) -> None:
+    def setDuration(self, seconds: float | None, frames: int | None = None) -> None:
         self._duration = seconds
+        # Room for the longest text this recording can show, so the label (and the whole bar)
+        # keeps its width while the numbers change.
+        digits = len(str(frames)) if frames else 6
+        lines = (format_time(0.0) + (f" / {format_time(seconds)}" if seconds else ""), f"frame {'8' * digits}")
+        fm = self.position_label.fontMetrics()
+        self.position_label.setMinimumWidth(max(fm.horizontalAdvance(s) for s in lines) + 4)
 
     @Slot(bool)
     def setPlaying(self, playing: bool) -> None:
