@@ -58,6 +58,7 @@ def pretrain_checkpoints(root: Path, steps: list[int], lr: float, seed: int, ima
 
 def run_grid(root: Path, ckpts: dict[str, Path], poolings: list[str], recipes: list[tuple[int, float, float]],
              shots: int, draws: int, draw_seed: int) -> list[dict]:
+    from inference.forecast.fewshot import draw_seed as fewshot_draw_seed
     from inference.forecast.fewshot import (FewShotConfig, baseline_encoder, binary_metrics, encode_features,
                                             load_clip_bank, predict_probs, readable_clips, sample_shots,
                                             train_classifier, train_probe)
@@ -81,9 +82,6 @@ def run_grid(root: Path, ckpts: dict[str, Path], poolings: list[str], recipes: l
     def split(d):
         return np.array([pos_of[i] for i in d.train]), np.array([pos_of[i] for i in d.test])
 
-    def draw_seed_of(d) -> int:  # the per-draw seed evaluate_fewshot uses
-        return int(np.random.default_rng((draw_seed, d.n, d.draw, 7)).integers(2**31))
-
     rows = []
 
     def emit(row: dict, aucs: list[float]) -> None:
@@ -98,7 +96,7 @@ def run_grid(root: Path, ckpts: dict[str, Path], poolings: list[str], recipes: l
             aucs = []
             for d in shot_draws:
                 tr, te = split(d)
-                probe = train_probe(feats[tr], y[tr], cfg, draw_seed_of(d), feats.shape[1])
+                probe = train_probe(feats[tr], y[tr], cfg, fewshot_draw_seed(draw_seed, d), feats.shape[1])
                 aucs.append(binary_metrics(y[te], probe(feats[te]))["roc_auc"])
             emit({"pooling": pooling, "encoder": name, "recipe": "frozen (linear probe)"}, aucs)
         for epochs, lr_enc, lr_head in recipes:
@@ -107,7 +105,7 @@ def run_grid(root: Path, ckpts: dict[str, Path], poolings: list[str], recipes: l
                 aucs = []
                 for d in shot_draws:
                     tr, te = split(d)
-                    seed = draw_seed_of(d)
+                    seed = fewshot_draw_seed(draw_seed, d)
                     enc = baseline_encoder(first_info, seed)[0] if name == "none" else encoders[name][0]
                     p = predict_probs(train_classifier(enc, bank[tr], y[tr], cfg, seed), bank[te])
                     aucs.append(binary_metrics(y[te], p)["roc_auc"])

@@ -209,12 +209,23 @@ def flip_batch(clips: np.ndarray, positions: np.ndarray, mask: np.ndarray
     return c, p, mask[:, perm].copy()
 
 
+# TrainConfig fields that may differ when a run is resumed: the epoch budget, patience, where it
+# runs, and the event-rule choice made after training.
+RESUMABLE_CHANGES = ("epochs", "patience", "min_epochs", "device", "threads", "eval_batch_size", "event_rules",
+                     "event_min_durations", "event_smoothing", "max_false_alarms_per_hour")
+
+
+def _interictal_count(n_pos: int, n_neg: int, ratio: float) -> int:
+    """Interictal windows drawn for ``n_pos`` ictal ones: ``ratio`` x as many, at most all of them."""
+    return min(n_neg, int(round(ratio * max(n_pos, 1))))
+
+
 def interictal_draw(labels: np.ndarray, ratio: float, rng: np.random.Generator) -> np.ndarray:
     """Indices of every ictal window plus ``ratio`` x as many interictal ones drawn without
     replacement (all interictal windows when there are fewer), sorted."""
     pos = np.flatnonzero(labels == 1)
     neg = np.flatnonzero(labels == 0)
-    k = min(len(neg), int(round(ratio * max(len(pos), 1))))
+    k = _interictal_count(len(pos), len(neg), ratio)
     if k < len(neg):
         neg = rng.choice(neg, k, replace=False)
     return np.sort(np.concatenate([pos, neg]))
@@ -225,7 +236,7 @@ def epoch_size(labels: np.ndarray, interictal_per_ictal: float = 0.0) -> int:
     n_pos = int((labels == 1).sum())
     if interictal_per_ictal <= 0:
         return len(labels)
-    return n_pos + min(len(labels) - n_pos, int(round(interictal_per_ictal * max(n_pos, 1))))
+    return n_pos + _interictal_count(n_pos, len(labels) - n_pos, interictal_per_ictal)
 
 
 def epoch_order(n: int, labels: np.ndarray, seed: int, epoch: int, balance: str,
@@ -421,12 +432,8 @@ def _train_run(manifest, run_dir, tcfg, seg_cfg, clip_cfg, split_cfg, event_cfg,
         if resume_state.get("format") != STATE_FORMAT:
             raise CheckpointError(state_json, "not a Semioscope training state")
         old = TrainConfig.from_dict(resume_state["train_config"])
-        # Everything but the epoch budget, patience and device must match to continue.
-        keep = tcfg.replace(epochs=old.epochs, patience=old.patience, min_epochs=old.min_epochs, device=old.device,
-                            threads=old.threads, eval_batch_size=old.eval_batch_size,
-                            event_rules=old.event_rules, event_min_durations=old.event_min_durations,
-                            event_smoothing=old.event_smoothing,
-                            max_false_alarms_per_hour=old.max_false_alarms_per_hour)
+        # Everything but RESUMABLE_CHANGES must match to continue.
+        keep = tcfg.replace(**{k: getattr(old, k) for k in RESUMABLE_CHANGES})
         if keep != old:
             diff = {k: (v, getattr(tcfg, k)) for k, v in old.to_dict().items() if getattr(keep, k) != v}
             raise CheckpointError(state_json, f"--resume with different settings {diff} (run: old, now: new)")

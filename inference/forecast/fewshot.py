@@ -176,6 +176,11 @@ def sample_shots(clips: Sequence[ForecastClip], n: int, seed: int, draw: int = 0
 
 # -- metrics -----------------------------------------------------------------------------------
 
+def draw_seed(seed: int, draw: ShotDraw) -> int:
+    """The training seed of one draw (head init, batch order), fixed by (seed, N, draw)."""
+    return int(np.random.default_rng((seed, draw.n, draw.draw, 7)).integers(2**31))
+
+
 def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
     from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score
 
@@ -394,7 +399,7 @@ def evaluate_fewshot(pretrained_dir: str | Path, clips: Sequence[ForecastClip], 
         check_cancel(cancel)
         tr, te = rows(d.train), rows(d.test)
         ytr, yte = y_all[tr], y_all[te]
-        seed = int(np.random.default_rng((cfg.seed, d.n, d.draw, 7)).integers(2**31))
+        seed = draw_seed(cfg.seed, d)
         for m in methods:
             if m == "pretrained+finetune":
                 p = predict_probs(train_classifier(encoder, bank_sub[tr], ytr, cfg, seed, device=device),
