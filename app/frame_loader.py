@@ -223,7 +223,7 @@ class FrameLoader(QThread):
             if nxt is None or nxt > want + 1 or (key is not None and key > nxt):
                 # Elsewhere (after a seek), or behind by more than the rest of this group of
                 # pictures: restart at the keyframe before the clock, skipping what is late.
-                reader.start_at_keyframe(ahead if key is not None and key > nxt else want)
+                reader.start_at_keyframe(ahead if key is not None and nxt is not None and key > nxt else want)
                 self.play_jumps += 1
             try:
                 got = reader.decode_next()

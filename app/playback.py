@@ -77,8 +77,12 @@ class PlaybackClock(QObject):
 
     def pause(self) -> None:
         if self._timer.isActive():
+            # Stand still where the clock is now, not at the last tick: the loader follows now()
+            # and may already show a frame up to one tick later, which must not step back.
+            t = min(self.now()[0], self.duration_s)
             self._timer.stop()
-            self.set_position(self.position_s)  # stands still at the last time shown
+            self.set_position(t)
+            self.tick.emit(self.position_s)
             self.state_changed.emit(False)
 
     def toggle(self) -> None:

@@ -58,6 +58,16 @@ def test_playback_keeps_pace_and_pauses(qtbot):
     assert not clock.playing
     # 0.5 s of wall time at 4x is 2 s of video, whatever the tick rate was.
     assert 11.5 < ticks[-1] < 12.8
+    # It stops where the clock was at the pause (announced by a last tick), never behind what the
+    # loader, which follows now(), may already show.
+    assert clock.position_s == ticks[-1] and clock.now() == (ticks[-1], False)
+    slow = PlaybackClock(duration_s=100.0, frame_interval_s=0.25)  # ticks 4 times a second
+    slow.set_speed(4.0)
+    slow.play(from_s=0.0)
+    qtbot.wait(380)
+    before = slow.now()[0]  # ~1.5 s; the last tick said ~1.0 s
+    slow.pause()
+    assert slow.position_s >= before
     n = len(ticks)
     qtbot.wait(100)
     assert len(ticks) == n  # paused: no more ticks
