@@ -1,6 +1,7 @@
-"""Semioscope application layer: command line, main window, workers, annotations, export.
+"""Semioscope application layer: command line, review window, workers, annotations, export.
 
 Wires ``inference`` (models, no Qt) to ``widgets`` (Qt drawing, no torch).
 """
+from inference.core.version import __version__
 
-__version__ = "0.1.0"
+__all__ = ["__version__"]

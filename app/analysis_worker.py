@@ -16,8 +16,10 @@ from typing import Any, Optional
 
 from PySide6.QtCore import QThread, Signal
 
-from inference.errors import Cancelled, SemioscopeError
-from inference.progress import CancelToken
+from inference.analysis.engine import AnalysisEngine, EngineConfig
+from inference.core.errors import Cancelled, SemioscopeError
+from inference.core.progress import CancelToken
+from inference.detector.checkpoint import load_run
 
 
 def _lower_thread_priority(nice: int = 10) -> None:
@@ -97,7 +99,6 @@ class AnalysisWorker(QThread):
         self.started_at = time.monotonic()
         _lower_thread_priority()
         try:
-            from inference.engine import AnalysisEngine, EngineConfig
 
             cfg = self.engine_config or EngineConfig()
             if self.torch_threads:
@@ -108,7 +109,6 @@ class AnalysisWorker(QThread):
             if model is None:
                 if self.run_dir is None:
                     raise SemioscopeError("no model given: open a run folder (review --model RUN) to analyse")
-                from inference.checkpoint import load_run
 
                 self.progress.emit(0.0, 0.0, f"loading model {self.run_dir.name}")
                 model = load_run(self.run_dir, device=cfg.device)

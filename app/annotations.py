@@ -28,12 +28,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from inference.atomic import atomic_write_bytes
-from inference.errors import InputFileError
-from inference.format_json import parse_format_json
-from inference.manifest import SEIZURE_TYPES, normalise_seizure_type
+from inference.core.atomic import atomic_write_bytes
+from inference.core.errors import InputFileError
+from inference.core.versioned_json import parse_format_json
+from inference.dataset.manifest import SEIZURE_TYPES, normalise_seizure_type
 from widgets.display_data import (  # Qt-free: the statuses and mark names the widgets draw
-    CLINICAL_ONSET, CONFIRMED, EEG_ONSET, REJECTED, REVIEW_STATUSES, SEIZURE_END, SEIZURE_TIME_FIELDS, UNREVIEWED,
+    CLINICAL_ONSET,
+    CONFIRMED,
+    EEG_ONSET,
+    REJECTED,
+    REVIEW_STATUSES,
+    SEIZURE_END,
+    SEIZURE_TIME_FIELDS,
+    UNREVIEWED,
 )
 
 ANNOTATION_FORMAT = "semioscope.annotations"

@@ -41,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from inference.errors import Cancelled, SemioscopeError
+    from inference.core.errors import Cancelled, SemioscopeError
 
     parser = build_parser()
     args = parser.parse_args(argv)

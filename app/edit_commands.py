@@ -13,8 +13,19 @@ from typing import Any, Optional
 
 from PySide6.QtGui import QUndoCommand
 
-from .annotations import (CLINICAL_ONSET, CONFIRMED, EEG_ONSET, MARK_FIELDS, MARK_LABELS, REJECTED,
-                          SEIZURE_END, SEIZURE_FIELDS, UNREVIEWED, AnnotationStore, event_key)
+from .annotations import (
+    CLINICAL_ONSET,
+    CONFIRMED,
+    EEG_ONSET,
+    MARK_FIELDS,
+    MARK_LABELS,
+    REJECTED,
+    SEIZURE_END,
+    SEIZURE_FIELDS,
+    UNREVIEWED,
+    AnnotationStore,
+    event_key,
+)
 
 # How far from an existing seizure's marks a new mark still belongs to that seizure.
 MARK_ATTACH_S = 120.0

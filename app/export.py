@@ -20,13 +20,13 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-from inference.atomic import atomic_write_text
-from inference.config import SegmentConfig
-from inference.errors import ManifestError, SemioscopeError
-from inference.events import Event
-from inference.joints import JOINT_NAMES
-from inference.manifest import NO_SEIZURE, Manifest, Recording, Seizure, load_manifest, save_manifest
-from inference.segments import ICTAL, segment_manifest
+from inference.core.atomic import atomic_write_text
+from inference.core.config import SegmentConfig
+from inference.core.errors import ManifestError, SemioscopeError
+from inference.dataset.manifest import NO_SEIZURE, Manifest, Recording, Seizure, load_manifest, save_manifest
+from inference.dataset.segments import ICTAL, segment_manifest
+from inference.pose.joints import JOINT_NAMES
+from inference.results.events import Event
 
 from .annotations import CONFIRMED, REJECTED, UNREVIEWED, AnnotationStore, SeizureLabel
 

@@ -29,8 +29,8 @@ from typing import Optional, Union
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from inference.errors import SemioscopeError
-from inference.video import VideoReader
+from inference.core.errors import SemioscopeError
+from inference.video.reader import VideoReader
 
 
 class FrameLoader(QThread):

@@ -17,17 +17,45 @@ from typing import Any, Optional
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import (QFileDialog, QInputDialog, QLabel, QMainWindow, QProgressBar,
-                               QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from inference.config import EventConfig
-from inference.errors import SemioscopeError
-from inference.events import Event, detect_events
-from widgets.timefmt import format_time
+from app.analysis_worker import AnalysisWorker, warm_up_imports
+from app.export import export_events_csv, export_training_labels
+from app.frame_loader import FrameLoader
+from app.playback import PlaybackClock
+from inference.analysis.engine import EngineConfig, forecast_trace_stale
+from inference.core.config import ClipConfig, EventConfig
+from inference.core.errors import SemioscopeError, VideoError
+from inference.dataset.manifest import load_manifest
+from inference.detector.checkpoint import load_run
+from inference.forecast.trace import forecast_alarms, forecast_from_result
+from inference.pose.joints import JOINT_LABELS
+from inference.pose.keypoints import KeypointTrack
+from inference.results.events import Event, detect_events
+from inference.results.result_file import AnalysisResult
+from widgets.annotation_panel import AnnotationPanel
+from widgets.attention_map import AttentionMap, JointAttentionBars
+from widgets.display_data import FORECAST_ALARM, EventRow, SeizureRow
+from widgets.event_list import EventList
+from widgets.keymap_dialog import KeymapDialog
+from widgets.timefmt import format_time, parse_time
+from widgets.timeline import TimelineWidget
+from widgets.transport import TransportBar
+from widgets.video_view import VideoView
 
 from . import edit_commands as cmds
-from .annotations import (CONFIRMED, MARK_FIELDS, MARK_LABELS, REJECTED, UNREVIEWED, AnnotationStore,
-                          annotations_path_for)
+from .annotations import CONFIRMED, MARK_LABELS, REJECTED, UNREVIEWED, AnnotationStore, annotations_path_for
 from .shortcuts import build_actions, fill_menus, keymap_rows, load_shortcuts
 
 APP_NAME = "Semioscope"
@@ -66,12 +94,6 @@ class MainWindow(QMainWindow):
     def __init__(self, reviewer: str, engine_config: Any = None, parent: Optional[QWidget] = None,
                  log_path: Optional[Path] = None):
         super().__init__(parent)
-        from widgets.annotation_panel import AnnotationPanel
-        from widgets.attention_map import AttentionMap, JointAttentionBars
-        from widgets.event_list import EventList
-        from widgets.timeline import TimelineWidget
-        from widgets.transport import TransportBar
-        from widgets.video_view import VideoView
 
         self.reviewer = reviewer
         self.engine_config = engine_config
@@ -291,9 +313,7 @@ class MainWindow(QMainWindow):
         for an hour of video) and the rest follows in ``_finish_open`` (``is_open()`` turns True).
         Returns False when the file is plainly not there; other problems arrive in the message bar.
         """
-        from inference.errors import VideoError
 
-        from .frame_loader import FrameLoader
 
         self.close_video()
         path = Path(path)
@@ -324,7 +344,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
 
     def _finish_open(self, reader) -> None:
-        from .playback import PlaybackClock
 
         if self.loader is None or reader is not self.loader.reader:
             return  # a video opened since
@@ -386,7 +405,6 @@ class MainWindow(QMainWindow):
     def _load_sidecar_keypoints(self, video: Path) -> None:
         """Keypoints shown before the analysis has produced its own: ground truth beside a
         synthetic recording, which is also what the engine reads with ``keypoints="gt"``."""
-        from inference.keypoints import KeypointTrack
 
         cfg = self.engine_config
         if cfg is None or getattr(cfg, "keypoints", None) != "gt":
@@ -401,7 +419,6 @@ class MainWindow(QMainWindow):
     def open_results(self, path: str | Path, check_model: Optional[Path] = None) -> bool:
         """Show a result file. Stale results (the video or model changed) are reported; with a
         model at hand a fresh analysis replaces them. Returns True when the results are current."""
-        from inference.results import AnalysisResult
 
         path = Path(path)
         try:
@@ -456,7 +473,6 @@ class MainWindow(QMainWindow):
         if result.gaps:
             gaps = ([g.start_s for g in result.gaps], [g.end_s for g in result.gaps])
         self._gaps = gaps
-        from inference.forecast.trace import forecast_from_result
 
         fc = forecast_from_result(result)
         if fc is not None:
@@ -473,7 +489,6 @@ class MainWindow(QMainWindow):
         model = getattr(self.engine_config, "forecast_model", None)
         if not model:
             return None
-        from inference.engine import forecast_trace_stale
 
         try:
             return forecast_trace_stale(result, model, float(getattr(self.engine_config, "stride_s", 1.0)))
@@ -528,10 +543,8 @@ class MainWindow(QMainWindow):
     # == analysis ==========================================================================
     def start_analysis(self, run_dir: str | Path) -> None:
         """Run the engine on the open video in a background thread (partials stream in)."""
-        from .analysis_worker import AnalysisWorker, warm_up_imports
 
         warm_up_imports()
-        from inference.engine import EngineConfig
 
         if self.video_path is None:
             self.show_error("Open a video first")
@@ -575,7 +588,6 @@ class MainWindow(QMainWindow):
         self.show_message(f"Loading model {Path(run_dir).name}…")
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
-            from inference.checkpoint import load_run
 
             model = load_run(run_dir, device=device)
         except SemioscopeError as exc:
@@ -677,7 +689,6 @@ class MainWindow(QMainWindow):
         self._refresh_event_rows()
 
     def _event_rows(self):
-        from widgets.display_data import EventRow
 
         store = self.store
         return [EventRow.from_event(e, store.status_of(e.start_s, e.end_s) if store else UNREVIEWED)
@@ -688,8 +699,6 @@ class MainWindow(QMainWindow):
         with its lead time before the next annotated onset (clinical or EEG, as the forecast
         model was trained on) when one follows within 60 s. Not reviewable: their status is
         ``ALARM_STATUS`` and confirm/reject ignore them."""
-        from inference.forecast.trace import forecast_alarms
-        from widgets.display_data import FORECAST_ALARM, EventRow
 
         fc = self._forecast_trace
         if fc is None or not len(fc):
@@ -833,7 +842,6 @@ class MainWindow(QMainWindow):
 
     def refresh_labels(self) -> None:
         """Redraw seizures (timeline markers, panel rows) and event statuses from the store."""
-        from widgets.display_data import SeizureRow
 
         self._labels_timer.stop()
         labels = self.store.seizures() if self.store is not None else []
@@ -949,18 +957,15 @@ class MainWindow(QMainWindow):
         self.actions["view.colour_confidence"].setChecked(mode == "confidence")
 
     def _on_joint_clicked(self, joint: int) -> None:
-        from inference.joints import JOINT_LABELS
 
         side = None
         if self.reader is not None:
-            from inference.config import ClipConfig
 
             side = ClipConfig().crop_side(self.reader.meta.height)
         self.video_view.setClipJoint(joint, side)
         self.show_message(f"Clip of the {JOINT_LABELS[joint]} outlined", 3000)
 
     def show_keymap(self):
-        from widgets.keymap_dialog import KeymapDialog
 
         dlg = KeymapDialog(keymap_rows(self.shortcut_specs), self)
         dlg.open()
@@ -969,7 +974,6 @@ class MainWindow(QMainWindow):
     # == export ============================================================================
     def recording_identity(self) -> tuple[str, str]:
         """(recording_id, subject_id): from a manifest beside the video that lists it, else the file name."""
-        from inference.manifest import load_manifest
 
         assert self.video_path is not None
         me = self.video_path.resolve()
@@ -988,7 +992,6 @@ class MainWindow(QMainWindow):
 
     def export_training_labels(self, out_dir: str | Path):
         """Write manifest.json + segments.csv + detections.csv (``app.export``). Returns the summary."""
-        from .export import export_training_labels
 
         if self.store is None or self.reader is None or self.video_path is None:
             raise SemioscopeError("open a video before exporting")
@@ -999,7 +1002,6 @@ class MainWindow(QMainWindow):
         return summary
 
     def export_events_csv(self, path: str | Path) -> Path:
-        from .export import export_events_csv
 
         out = export_events_csv(path, self.events, self.store)
         self.show_message(f"Wrote {len(self.events)} events to {out}", 5000)
@@ -1021,7 +1023,6 @@ class MainWindow(QMainWindow):
         if not path:
             return
         if self.video_path is None:
-            from inference.results import AnalysisResult
 
             try:
                 video = AnalysisResult.load(path, keypoints=False).video_path
@@ -1049,7 +1050,6 @@ class MainWindow(QMainWindow):
             self._guarded(lambda: self.export_events_csv(path))
 
     def ask_go_to_time(self) -> None:
-        from widgets.timefmt import format_time, parse_time
 
         text, ok = QInputDialog.getText(self, "Go to time", "Time (hh:mm:ss.fff or seconds):",
                                         text=format_time(self.current_time))

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 def bench(model, batch: int, size: int, device, repeats: int) -> float:
     import torch
 
-    from inference.clips import to_float
+    from inference.detector.clips import to_float
 
     g = torch.Generator().manual_seed(0)
     clips = torch.randint(0, 256, (batch, 14, 30, 3, size, size), dtype=torch.uint8, generator=g)
@@ -43,9 +43,9 @@ def bench(model, batch: int, size: int, device, repeats: int) -> float:
 def main() -> int:
     import torch
 
-    from inference.detector import CrossJointDetector, preset_config
-    from inference.device import choose_device
-    from inference.finetune_modes import apply_mode, parameter_counts
+    from inference.core.device import choose_device
+    from inference.detector.finetune_modes import apply_mode, parameter_counts
+    from inference.detector.model import CrossJointDetector, preset_config
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=3)

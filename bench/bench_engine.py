@@ -39,8 +39,8 @@ def concat_recording(base: Path, dst: Path, times: int) -> Path:
     import av
     import numpy as np
 
-    from inference.keypoint_import import sidecar_path
-    from inference.keypoints import KeypointTrack
+    from inference.pose.keypoint_files import sidecar_path
+    from inference.pose.keypoints import KeypointTrack
 
     if dst.exists() and sidecar_path(dst).exists():
         return dst
@@ -68,10 +68,10 @@ def concat_recording(base: Path, dst: Path, times: int) -> Path:
 
 
 def prepare(data: Path, size: tuple[int, int], minutes: list[int]) -> tuple[Path, dict[int, Path]]:
-    from inference.checkpoint import make_run_config, save_run
-    from inference.config import ClipConfig, EventConfig, SegmentConfig
-    from inference.detector import build_detector, preset_config
-    from inference.finetune_modes import LoraSettings, apply_mode
+    from inference.core.config import ClipConfig, EventConfig, SegmentConfig
+    from inference.detector.checkpoint import make_run_config, save_run
+    from inference.detector.finetune_modes import LoraSettings, apply_mode
+    from inference.detector.model import build_detector, preset_config
     from inference.synth.generator import SynthConfig, generate_recording
 
     data.mkdir(parents=True, exist_ok=True)
@@ -111,7 +111,7 @@ class Clock:
 
 
 def bench_decode(video: Path) -> tuple[float, float]:
-    from inference.video import VideoReader
+    from inference.video.reader import VideoReader
 
     with VideoReader(video) as r, Clock() as c:
         for _ in r.iter_sampled(6.0):
@@ -120,9 +120,9 @@ def bench_decode(video: Path) -> tuple[float, float]:
 
 
 def bench_decode_pose(video: Path) -> tuple[float, float]:
-    from inference.config import PoseConfig
-    from inference.pose import get_backend
-    from inference.video import VideoReader
+    from inference.core.config import PoseConfig
+    from inference.pose.registry import get_backend
+    from inference.video.reader import VideoReader
 
     backend = get_backend("mediapipe", PoseConfig())
     with VideoReader(video) as r:
@@ -135,8 +135,8 @@ def bench_decode_pose(video: Path) -> tuple[float, float]:
 
 
 def bench_pipeline(video: Path, run: Path, keypoints: str | None) -> tuple[float, float, dict]:
-    from inference.checkpoint import load_run
-    from inference.engine import AnalysisEngine, EngineConfig
+    from inference.analysis.engine import AnalysisEngine, EngineConfig
+    from inference.detector.checkpoint import load_run
 
     engine = AnalysisEngine(load_run(run, device="auto"),
                             EngineConfig(keypoints=keypoints, use_pose_cache=False, resume=False))

@@ -20,7 +20,6 @@ corpora); the acceptance uses ``--seed 0``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -42,7 +41,7 @@ ACCEPTANCE_PRETRAIN_STEPS = 600
 def _toy_corpora(root: Path, size: int = 96, fps: float = 15.0) -> list:
     """Two small corpora of moving-block clips (10 s each) written with the project's writer."""
     from inference.forecast.corpora import scan_corpus
-    from inference.video_writer import write_video
+    from inference.video.writer import write_video
 
     rng = np.random.default_rng(0)
     out = []
@@ -87,9 +86,9 @@ def bench_pretrain(preset: str, steps: int, batch: int, threads: int | None, dev
 
 def _interictal_clips(manifest_path: Path, out: Path, clip_s: float, guard_s: float) -> int:
     """Cut the stretch before (EEG onset - guard) of each recording into clip files."""
-    from inference.manifest import load_manifest
-    from inference.video import VideoReader
-    from inference.video_writer import VideoWriter
+    from inference.dataset.manifest import load_manifest
+    from inference.video.reader import VideoReader
+    from inference.video.writer import VideoWriter
 
     n = 0
     for rec in load_manifest(manifest_path):
@@ -132,12 +131,12 @@ def run_acceptance(root: Path, steps: int, draws: int, batch: int, seed: int, im
                    recipe: dict | None = None) -> dict[str, dict]:
     """Pre-train once, then the N-shot table for each head pooling -> {pooling: report}
     (written to DIR/report-<pooling>/). ``recipe`` overrides FewShotConfig fields (epochs, lr_encoder, lr_head)."""
+    from inference.dataset.manifest import load_manifest
     from inference.forecast.corpora import scan_corpus
     from inference.forecast.fewshot import FewShotConfig, evaluate_fewshot
     from inference.forecast.labels import ForecastLabelConfig, label_counts, manifest_clips
     from inference.forecast.pretrain import PretrainConfig, pretrain
     from inference.forecast.report import write_report
-    from inference.manifest import load_manifest
 
     corpora = [scan_corpus(n, root / "corpora" / n) for n in ("rodent_seizure", "rodent_normal", "human_interictal")]
     t0 = time.perf_counter()

@@ -40,7 +40,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np
 
-
 ENCODINGS = {
     # EMU-style low-latency recording: x264 veryfast + zerolatency (no B-frames, 2 slices per
     # frame), CRF 23, a keyframe every 2 s. The headline figures are measured on this one.
@@ -55,7 +54,7 @@ def _encode_bframes(src: Path, dst: Path) -> None:
     """Re-encode ``src`` with x264's default settings (B-frames), a keyframe every 60 frames."""
     import av
 
-    from inference.video import VideoReader
+    from inference.video.reader import VideoReader
 
     with VideoReader(src) as r, av.open(str(dst), "w", options={"movflags": "faststart"}) as out:
         stream = out.add_stream("libx264", rate=30)
@@ -96,8 +95,8 @@ def prepare_video(data: Path, minutes: int, size=(1280, 720), encoding: str = "z
     if not h264.exists():
         import shutil
 
-        from inference.video import VideoReader
-        from inference.video_writer import VideoWriter
+        from inference.video.reader import VideoReader
+        from inference.video.writer import VideoWriter
 
         t0 = time.perf_counter()
         tmp = h264.with_name(".tmp-" + h264.name)
@@ -144,7 +143,7 @@ def stats(ms: np.ndarray) -> str:
 
 def decoder_floor(video: Path, targets: np.ndarray) -> str:
     """The same seeks on a bare VideoReader (no GUI, no cache): what decoding alone costs."""
-    from inference.video import VideoReader
+    from inference.video.reader import VideoReader
 
     with VideoReader(video) as r:  # no frame cache
         ms, frames = [], []

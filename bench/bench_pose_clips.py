@@ -24,12 +24,12 @@ import numpy as np  # noqa: E402
 
 
 def main(argv=None) -> int:
-    from inference.clips import crop_joint_clips, window_frames
-    from inference.config import ClipConfig, PoseConfig, SegmentConfig
-    from inference.keypoint_import import load_keypoints, sidecar_path
-    from inference.pose import get_backend
-    from inference.pose_cache import cached_track
-    from inference.video import VideoReader
+    from inference.core.config import ClipConfig, PoseConfig, SegmentConfig
+    from inference.detector.clips import crop_joint_clips, window_frames
+    from inference.pose.cache import cached_track
+    from inference.pose.keypoint_files import load_keypoints, sidecar_path
+    from inference.pose.registry import get_backend
+    from inference.video.reader import VideoReader
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the synthetic recording")
@@ -81,7 +81,7 @@ def main(argv=None) -> int:
         track = load_keypoints(kp).resample(times)
         label = f"keypoints {kp.name}"
     else:
-        from inference.keypoints import KeypointTrack
+        from inference.pose.keypoints import KeypointTrack
 
         track = KeypointTrack(times, xy, conf, (meta.width, meta.height), "mediapipe")
         label = "MediaPipe keypoints"

@@ -45,8 +45,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
-    from inference.config import EventConfig
-    from inference.events import detect_events
+
+    from inference.core.config import EventConfig
+    from inference.results.events import detect_events
     from widgets.attention_map import AttentionMap
     from widgets.display_data import EventRow
     from widgets.timeline import TimelineWidget

@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-
 from bench_forecast import make_acceptance_data  # noqa: E402
 
 CORPORA = ("rodent_seizure", "rodent_normal", "human_interictal")
@@ -58,13 +57,22 @@ def pretrain_checkpoints(root: Path, steps: list[int], lr: float, seed: int, ima
 
 def run_grid(root: Path, ckpts: dict[str, Path], poolings: list[str], recipes: list[tuple[int, float, float]],
              shots: int, draws: int, draw_seed: int) -> list[dict]:
+    from inference.dataset.manifest import load_manifest
+    from inference.forecast.fewshot import (
+        FewShotConfig,
+        baseline_encoder,
+        binary_metrics,
+        encode_features,
+        load_clip_bank,
+        predict_probs,
+        readable_clips,
+        sample_shots,
+        train_classifier,
+        train_probe,
+    )
     from inference.forecast.fewshot import draw_seed as fewshot_draw_seed
-    from inference.forecast.fewshot import (FewShotConfig, baseline_encoder, binary_metrics, encode_features,
-                                            load_clip_bank, predict_probs, readable_clips, sample_shots,
-                                            train_classifier, train_probe)
     from inference.forecast.labels import ForecastLabelConfig, manifest_clips
     from inference.forecast.model import load_encoder
-    from inference.manifest import load_manifest
 
     label_cfg = ForecastLabelConfig(clip_s=5.0, horizon_s=5.0, guard_s=15.0, negative_stride_s=2.5)
     clips, _ = readable_clips(manifest_clips(load_manifest(root / "eval" / "manifest.csv"), label_cfg))

@@ -34,7 +34,7 @@ def frame_number_of(rgb: np.ndarray) -> int:
 @pytest.fixture
 def numbered_video(tmp_path):
     """Factory: write a video of numbered frames, optionally at explicit times (VFR)."""
-    from inference.video_writer import write_video
+    from inference.video.writer import write_video
 
     def make(name="v.mp4", n=60, fps=30.0, times=None, size=(64, 48), codec="mpeg4"):
         return write_video(tmp_path / name, numbered_frames(n, size), fps=fps, times=times, codec=codec)

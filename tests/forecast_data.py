@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.video_writer import write_video
+from inference.video.writer import write_video
 
 ONSET_S = 20.0
 DURATION_S = 30.0

@@ -7,11 +7,10 @@ import shutil
 
 import numpy as np
 import pytest
+from test_engine import make_video, tiny_run  # noqa: F401  (fixture)
 
 from app.cli import main
-from inference.results import AnalysisResult
-
-from test_engine import make_video, tiny_run  # noqa: F401  (fixture)
+from inference.results.result_file import AnalysisResult
 
 
 @pytest.fixture(scope="module")

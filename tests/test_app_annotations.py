@@ -5,9 +5,17 @@ import json
 
 import pytest
 
-from app.annotations import (CLINICAL_ONSET, CONFIRMED, EEG_ONSET, REJECTED, SEIZURE_END, UNREVIEWED,
-                             AnnotationStore, annotations_path_for)
-from inference.errors import InputFileError
+from app.annotations import (
+    CLINICAL_ONSET,
+    CONFIRMED,
+    EEG_ONSET,
+    REJECTED,
+    SEIZURE_END,
+    UNREVIEWED,
+    AnnotationStore,
+    annotations_path_for,
+)
+from inference.core.errors import InputFileError
 
 
 @pytest.fixture

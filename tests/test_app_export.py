@@ -6,9 +6,8 @@ import csv
 import json
 
 import pytest
-from PySide6.QtCore import Qt
-
 from app_helpers import make_video
+from PySide6.QtCore import Qt
 
 
 def _mark(qtbot, win, frame: int, key):
@@ -17,10 +16,10 @@ def _mark(qtbot, win, frame: int, key):
 
 
 def test_export_round_trip_trains_one_epoch(qtbot, tmp_path):
-    from app.main_window import MainWindow
     from app.cli import main as cli_main
-    from inference.checkpoint import load_run
-    from inference.manifest import load_manifest
+    from app.main_window import MainWindow
+    from inference.dataset.manifest import load_manifest
+    from inference.detector.checkpoint import load_run
 
     export = tmp_path / "export"
     for k in (1, 2, 3):
@@ -61,10 +60,11 @@ def test_export_round_trip_trains_one_epoch(qtbot, tmp_path):
 
 
 def test_export_keeps_reviewed_detections(qtbot, tmp_path):
+    from PySide6.QtGui import QUndoStack
+
     from app.annotations import CONFIRMED, REJECTED, AnnotationStore
     from app.edit_commands import review_command
     from app.export import export_training_labels
-    from PySide6.QtGui import QUndoStack
 
     video = make_video(tmp_path, seconds=20.0)
     store = AnnotationStore(None, "neuro")
@@ -81,7 +81,7 @@ def test_export_keeps_reviewed_detections(qtbot, tmp_path):
 
 
 def load_manifest_one(path):
-    from inference.manifest import load_manifest
+    from inference.dataset.manifest import load_manifest
 
     (rec,) = load_manifest(path).recordings
     return rec

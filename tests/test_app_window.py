@@ -7,10 +7,9 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-
 from app_helpers import assert_responsive, make_result, make_tiny_run, make_video
 from conftest import frame_number_of
+from PySide6.QtCore import Qt
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +187,7 @@ def test_confirm_reject_threshold_and_reload(qtbot, video_with_results):
 def test_background_analysis_in_window_and_errors(qtbot, tmp_path, assets):
     from PySide6.QtCore import QTimer
 
-    from inference.engine import EngineConfig
+    from inference.analysis.engine import EngineConfig
 
     d, src = assets
     run = make_tiny_run(tmp_path / "run")
@@ -278,7 +277,8 @@ def test_fast_playback_keeps_up_with_the_clock(qtbot, tmp_path, decode_ms):
     (200 frames/s, as a 720p H.264 file on a slow CPU) the loader must drop frames: it skips
     to the keyframe before the clock instead of falling behind, and shows only exact frames."""
     from conftest import numbered_frames
-    from inference.video_writer import write_video
+
+    from inference.video.writer import write_video
 
     video = write_video(tmp_path / "fast.mp4", [f for f in numbered_frames(256, (96, 64))] * 3, fps=30.0,
                         codec="libx264")

@@ -5,7 +5,6 @@ import time
 
 import numpy as np
 import pytest
-
 from app_helpers import assert_responsive, make_tiny_run, make_video
 from conftest import frame_number_of
 
@@ -18,7 +17,7 @@ def tiny(tmp_path_factory):
 
 def test_frame_loader_is_frame_accurate_and_latest_wins(qtbot, tiny):
     from app.frame_loader import FrameLoader
-    from inference.video import VideoReader
+    from inference.video.reader import VideoReader
 
     video, _ = tiny
     loader = FrameLoader(VideoReader(video))
@@ -86,14 +85,14 @@ def test_worker_finishes_with_partials_and_keeps_gui_responsive(qtbot, tiny, tmp
     from PySide6.QtCore import QTimer
 
     from app.analysis_worker import AnalysisWorker
-    from inference.engine import EngineConfig
-    from inference.results import AnalysisResult
+    from inference.analysis.engine import EngineConfig
+    from inference.results.result_file import AnalysisResult
 
     video, run = tiny
     out = tmp_path / "rec.result.npz"
     # As the window does: load the model (torch/peft imports) before the worker starts.
     from app.analysis_worker import warm_up_imports
-    from inference.checkpoint import load_run
+    from inference.detector.checkpoint import load_run
 
     warm_up_imports()
     worker = AnalysisWorker(video, run, out, EngineConfig(keypoints="gt", device="cpu", batch_size=2),
@@ -133,7 +132,7 @@ def test_worker_finishes_with_partials_and_keeps_gui_responsive(qtbot, tiny, tmp
 
 def test_worker_cancel_and_failure_messages(qtbot, tiny, tmp_path):
     from app.analysis_worker import AnalysisWorker
-    from inference.engine import EngineConfig
+    from inference.analysis.engine import EngineConfig
 
     video, run = tiny
     worker = AnalysisWorker(video, run, tmp_path / "r.result.npz",

@@ -41,7 +41,7 @@ def test_os_error_is_reported_with_the_file_name(tmp_path, capsys):
 
 
 def test_cli_log_writes_above_an_open_bar(capsys):
-    from inference.progress import cli_log, cli_progress
+    from inference.core.progress import cli_log, cli_progress
 
     with cli_progress("job", total=3, unit="step") as bar:
         bar(1, 3)
@@ -55,7 +55,7 @@ def test_window_commands_explain_a_missing_display(monkeypatch):
     import sys
 
     from app.commands.review import _require_display
-    from inference.errors import SemioscopeError
+    from inference.core.errors import SemioscopeError
 
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.delenv("DISPLAY", raising=False)

@@ -4,11 +4,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.clips import (CLIP_MEAN, CLIP_STD, MIN_PRESENT_FRACTION, JointClips, contact_sheet,
-                             crop_joint_clips, stack_clips, to_float, window_frames, window_is_complete)
-from inference.config import ClipConfig, SegmentConfig
-from inference.joints import NUM_JOINTS
-from inference.keypoints import KeypointTrack
+from inference.core.config import ClipConfig, SegmentConfig
+from inference.detector.clips import (
+    CLIP_MEAN,
+    CLIP_STD,
+    MIN_PRESENT_FRACTION,
+    JointClips,
+    contact_sheet,
+    crop_joint_clips,
+    stack_clips,
+    to_float,
+    window_frames,
+    window_is_complete,
+)
+from inference.pose.joints import NUM_JOINTS
+from inference.pose.keypoints import KeypointTrack
 
 W, H, T = 640, 480, 30
 CFG = ClipConfig(input_size=32)  # side at 480p: round(128 * 480 / 1080) = 57 px

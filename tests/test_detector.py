@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from inference.checkpoint import load_run, make_run_config, save_run
-from inference.config import ClipConfig, EventConfig, SegmentConfig
-from inference.clips import to_float
-from inference.detector import CrossJointDetector, build_detector, preset_config, resample_indices
-from inference.errors import CheckpointError
-from inference.finetune_modes import LoraSettings, apply_mode, parameter_counts
+from inference.core.config import ClipConfig, EventConfig, SegmentConfig
+from inference.core.errors import CheckpointError
+from inference.detector.checkpoint import load_run, make_run_config, save_run
+from inference.detector.clips import to_float
+from inference.detector.finetune_modes import LoraSettings, apply_mode, parameter_counts
+from inference.detector.model import CrossJointDetector, build_detector, preset_config, resample_indices
 
 
 def _batch(b=3, t=30, s=32, seed=0):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from inference.device import choose_device
-from inference.errors import SemioscopeError
+from inference.core.device import choose_device
+from inference.core.errors import SemioscopeError
 
 
 def test_cpu_has_no_autocast():
@@ -32,8 +32,8 @@ def test_missing_cuda_and_unknown_device_are_errors(monkeypatch):
 def test_inference_mode_restores_training_mode_after_a_cancel():
     import torch
 
-    from inference.device import DeviceChoice, inference_mode
-    from inference.errors import Cancelled
+    from inference.core.device import DeviceChoice, inference_mode
+    from inference.core.errors import Cancelled
 
     model = torch.nn.Linear(2, 1)
     model.train()

@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 
 from app.cli import main
-from inference.emu_import import import_emu, parse_label_time
-from inference.errors import ManifestError
-from inference.manifest import FBTC, FOCAL, Seizure, load_manifest
-from inference.video_writer import write_video
+from inference.core.errors import ManifestError
+from inference.dataset.emu_import import import_emu, parse_label_time
+from inference.dataset.manifest import FBTC, FOCAL, Seizure, load_manifest
+from inference.video.writer import write_video
 
 
 def make_videos(root: Path, names: list[str], n_frames: int = 20) -> None:

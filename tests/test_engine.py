@@ -8,14 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.config import ClipConfig, EventConfig, SegmentConfig
-from inference.device import DeviceChoice
-from inference.engine import (AnalysisEngine, EngineConfig, NoPersonError, analyze_video,
-                              partial_path_for)
-from inference.errors import Cancelled, InputFileError
-from inference.keypoints import KeypointTrack
-from inference.progress import CancelToken
-from inference.results import GAP_DECODE, GAP_NO_PERSON, GAP_TRUNCATED, AnalysisResult
+from inference.analysis.engine import (
+    AnalysisEngine,
+    EngineConfig,
+    NoPersonError,
+    analyze_video,
+    partial_path_for,
+)
+from inference.core.config import ClipConfig, EventConfig, SegmentConfig
+from inference.core.device import DeviceChoice
+from inference.core.errors import Cancelled, InputFileError
+from inference.core.progress import CancelToken
+from inference.pose.keypoints import KeypointTrack
+from inference.results.result_file import GAP_DECODE, GAP_NO_PERSON, GAP_TRUNCATED, AnalysisResult
 
 SIZE = (96, 72)
 FPS = 30
@@ -27,7 +32,7 @@ def make_video(path: Path, duration_s: float = 20.0, shake=(8.0, 14.0), visible=
     Both wrists oscillate at 1.3 Hz during ``shake``; everything else is still. ``noisy`` adds
     incompressible noise so that truncating the file cuts through frame data.
     """
-    from inference.video_writer import VideoWriter
+    from inference.video.writer import VideoWriter
 
     w, h = SIZE
     n = int(round(duration_s * FPS))
@@ -239,7 +244,7 @@ def test_reuse_finished_result_and_recompute_events(video, tmp_path):
 
 
 def test_missing_sidecar_names_the_file(tmp_path):
-    from inference.video_writer import write_video
+    from inference.video.writer import write_video
 
     v = write_video(tmp_path / "lonely.mp4", [np.zeros((48, 64, 3), np.uint8)] * 180, fps=30)
     with pytest.raises(InputFileError, match="lonely.keypoints.npz"):
@@ -249,11 +254,11 @@ def test_missing_sidecar_names_the_file(tmp_path):
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     """An untrained tiny detector saved as a run folder through the checkpoint API."""
-    from inference.checkpoint import make_run_config, save_run
-    from inference.detector import build_detector, preset_config
-    from inference.finetune_modes import LoraSettings, apply_mode
-
     import torch
+
+    from inference.detector.checkpoint import make_run_config, save_run
+    from inference.detector.finetune_modes import LoraSettings, apply_mode
+    from inference.detector.model import build_detector, preset_config
 
     torch.manual_seed(0)
     cfg = preset_config("tiny")
@@ -266,7 +271,7 @@ def tiny_run(tmp_path_factory):
 
 
 def test_real_tiny_detector_end_to_end(video, tiny_run, tmp_path):
-    from inference.checkpoint import load_run
+    from inference.detector.checkpoint import load_run
 
     out = tmp_path / "rec.result.npz"
     res = analyze_video(video, tiny_run, out, EngineConfig(keypoints="gt", device="cpu"))
@@ -276,8 +281,8 @@ def test_real_tiny_detector_end_to_end(video, tiny_run, tmp_path):
     assert res.model["run_name"] == "tiny-untrained" and res.model["preset"] == "tiny"
     assert res.is_stale(video, tiny_run) is None
     # Same answers as calling the detector directly on one window's clips.
-    from inference.clips import crop_joint_clips
-    from inference.video import VideoReader
+    from inference.detector.clips import crop_joint_clips
+    from inference.video.reader import VideoReader
 
     det = load_run(tiny_run, device="cpu")
     with VideoReader(video) as r:

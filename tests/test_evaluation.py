@@ -6,10 +6,16 @@ import math
 import numpy as np
 import pytest
 
-from inference.config import EventConfig, SegmentConfig
-from inference.evaluation import RecordingTrace, score_recording, summarise_events
-from inference.manifest import Seizure
-from inference.metrics import choose_threshold, majority_class, mean_sd, random_chance, segment_metrics
+from inference.core.config import EventConfig, SegmentConfig
+from inference.dataset.manifest import Seizure
+from inference.training.metrics import (
+    choose_threshold,
+    majority_class,
+    mean_sd,
+    random_chance,
+    segment_metrics,
+)
+from inference.training.scoring import RecordingTrace, score_recording, summarise_events
 
 
 def test_segment_metrics_known_values():
@@ -92,7 +98,7 @@ def test_event_scoring_missed_seizure_and_tolerance():
 
 
 def test_event_rules_chosen_on_validation_remove_a_blip():
-    from inference.evaluation import choose_event_rules
+    from inference.training.scoring import choose_event_rules
 
     seg = SegmentConfig()
     base = EventConfig(threshold=0.5, hysteresis=0.1, min_duration_s=3.0, merge_gap_s=10.0)
@@ -123,7 +129,7 @@ def test_event_rules_chosen_on_validation_remove_a_blip():
 
 
 def test_event_rules_false_alarm_limit_applies_only_when_measurable():
-    from inference.evaluation import choose_event_rules
+    from inference.training.scoring import choose_event_rules
 
     seg = SegmentConfig()
     base = EventConfig(threshold=0.5, hysteresis=0.1, min_duration_s=3.0, merge_gap_s=10.0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.config import EventConfig
-from inference.events import Event, detect_events
+from inference.core.config import EventConfig
+from inference.results.events import Event, detect_events
 
 
 def trace(values, stride=1.0, window=5.0):
@@ -66,7 +66,7 @@ def test_empty_trace():
 
 
 def test_trailing_smoothing_removes_a_blip_and_keeps_gaps():
-    from inference.events import smooth_trace
+    from inference.results.events import smooth_trace
 
     p = np.array([0.1, 0.1, 0.9, 0.1, 0.1, np.nan, 0.7, 0.7, 0.7])
     sm = smooth_trace(p, 3)

@@ -4,11 +4,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.errors import SemioscopeError
+from inference.core.errors import SemioscopeError
 from inference.forecast.fewshot import binary_metrics, rank_probability, sample_shots
 from inference.forecast.labels import ForecastClip
-from inference.forecast.trace import (ForecastTrace, add_forecast_to_result, forecast_alarms, forecast_from_result,
-                                      window_starts)
+from inference.forecast.trace import (
+    ForecastTrace,
+    add_forecast_to_result,
+    forecast_alarms,
+    forecast_from_result,
+    window_starts,
+)
 
 
 def _clips(n_subjects=8, pos=(6, 0, 3, 6, 1, 6, 0, 2), neg=(5, 9, 0, 5, 4, 5, 7, 3)):
@@ -80,7 +85,7 @@ def test_window_starts_and_alarms():
 
 
 def test_forecast_trace_round_trips_through_result_file(tmp_path):
-    from inference.results import AnalysisResult
+    from inference.results.result_file import AnalysisResult
 
     res = AnalysisResult(np.arange(3.0), np.arange(3.0) + 5, np.array([0.1, 0.2, 0.3]), np.zeros((3, 14)))
     tr = ForecastTrace([0.0, 1.0], [5.0, 6.0], [0.25, np.nan], {"kind": "forecast", "horizon_s": 5.0})
@@ -98,8 +103,17 @@ def test_token_pooling_mean_motion_and_classifier_folder(tmp_path):
 
     import torch
 
-    from inference.forecast.model import (CLASSIFIER_FILE, KIND_CLASSIFIER, load_classifier, make_classifier,
-                                          new_encoder, pool_tokens, preset_config, save_state, write_forecast_json)
+    from inference.forecast.model import (
+        CLASSIFIER_FILE,
+        KIND_CLASSIFIER,
+        load_classifier,
+        make_classifier,
+        new_encoder,
+        pool_tokens,
+        preset_config,
+        save_state,
+        write_forecast_json,
+    )
 
     cfg = SimpleNamespace(num_frames=16, tubelet_size=2, hidden_size=3)  # 8 temporal slots
     still = torch.arange(4 * 3, dtype=torch.float32).reshape(1, 1, 4, 3).expand(2, 8, 4, 3).reshape(2, 32, 3)
@@ -128,8 +142,16 @@ def test_token_pooling_mean_motion_and_classifier_folder(tmp_path):
 def test_older_classifier_folder_without_token_pooling_loads_as_mean(tmp_path):
     import torch
 
-    from inference.forecast.model import (CLASSIFIER_FILE, KIND_CLASSIFIER, load_classifier, make_classifier,
-                                          new_encoder, preset_config, save_state, write_forecast_json)
+    from inference.forecast.model import (
+        CLASSIFIER_FILE,
+        KIND_CLASSIFIER,
+        load_classifier,
+        make_classifier,
+        new_encoder,
+        preset_config,
+        save_state,
+        write_forecast_json,
+    )
 
     vcfg = preset_config("tiny", image_size=32)
     clf = make_classifier(new_encoder(vcfg, 2), 2, pooling="mean")

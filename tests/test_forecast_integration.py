@@ -20,8 +20,15 @@ CLIP_S = 3.0
 
 def tiny_classifier(folder: Path, seed: int = 0, threshold: float = 0.5, onset: str = "clinical") -> Path:
     """A random-init ``tiny`` forecast classifier folder (32 px) written with the forecast API."""
-    from inference.forecast.model import (CLASSIFIER_FILE, KIND_CLASSIFIER, make_classifier, new_encoder,
-                                          preset_config, save_state, write_forecast_json)
+    from inference.forecast.model import (
+        CLASSIFIER_FILE,
+        KIND_CLASSIFIER,
+        make_classifier,
+        new_encoder,
+        preset_config,
+        save_state,
+        write_forecast_json,
+    )
 
     cfg = preset_config("tiny", image_size=32)
     clf = make_classifier(new_encoder(cfg, seed), seed)
@@ -40,18 +47,18 @@ def assets(tmp_path_factory):
 
 
 def _engine(model, clf, **kw):
-    from inference.engine import AnalysisEngine, EngineConfig
+    from inference.analysis.engine import AnalysisEngine, EngineConfig
 
     return AnalysisEngine(model, EngineConfig(keypoints="gt", batch_size=4, flush_every_s=1e9,
                                               forecast_model=str(clf) if clf else None, **kw))
 
 
 def test_engine_adds_an_aligned_forecast_trace_resumes_and_reuses(assets, tmp_path):
-    from inference.engine import analyze_file, forecast_trace_stale, partial_path_for
-    from inference.errors import Cancelled
+    from inference.analysis.engine import analyze_file, forecast_trace_stale, partial_path_for
+    from inference.core.errors import Cancelled
+    from inference.core.progress import CancelToken
     from inference.forecast.trace import forecast_trace, window_starts
-    from inference.progress import CancelToken
-    from inference.results import AnalysisResult
+    from inference.results.result_file import AnalysisResult
 
     _, video, clf0, clf1 = assets
     out = tmp_path / "rec.result.npz"
@@ -108,7 +115,7 @@ def test_engine_adds_an_aligned_forecast_trace_resumes_and_reuses(assets, tmp_pa
 
 def test_analyze_cli_forecast_model_flag(assets, tmp_path, capsys):
     from app.cli import main
-    from inference.results import AnalysisResult
+    from inference.results.result_file import AnalysisResult
 
     _, video, clf0, _ = assets
     run = tmp_path / "run"
@@ -139,10 +146,11 @@ def _open(qtbot, video, **kw):
 
 
 def test_window_shows_forecast_curve_toggle_and_alarms_with_lead_times(qtbot, tmp_path):
+    from app_helpers import make_result, make_video
+
     from app import edit_commands as cmds
     from app.main_window import ALARM_STATUS, results_path_for
-    from app_helpers import make_result, make_video
-    from inference.results import Trace
+    from inference.results.result_file import Trace
     from widgets.display_data import FORECAST_ALARM
 
     video = make_video(tmp_path, seconds=20.0)
@@ -194,10 +202,11 @@ def test_window_shows_forecast_curve_toggle_and_alarms_with_lead_times(qtbot, tm
 
 
 def test_window_computes_a_missing_forecast_without_redoing_the_detector(qtbot, assets, tmp_path):
-    from app.main_window import results_path_for
     from app_helpers import make_tiny_run, make_video
-    from inference.engine import EngineConfig
-    from inference.results import AnalysisResult
+
+    from app.main_window import results_path_for
+    from inference.analysis.engine import EngineConfig
+    from inference.results.result_file import AnalysisResult
 
     _, _, clf0, clf1 = assets
     video = make_video(tmp_path, seconds=8.0)

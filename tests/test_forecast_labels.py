@@ -4,10 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.errors import SemioscopeError
-from inference.forecast.corpora import clip_sample_times, frame_indices, mix_weights, Corpus, CorpusItem
+from inference.core.errors import SemioscopeError
+from inference.dataset.manifest import Recording, Seizure
+from inference.forecast.corpora import Corpus, CorpusItem, clip_sample_times, frame_indices, mix_weights
 from inference.forecast.labels import ForecastLabelConfig, clip_label, recording_clips
-from inference.manifest import Recording, Seizure
 
 SZ = (Seizure(eeg_onset_s=98.0, clinical_onset_s=100.0, end_s=130.0),)
 CFG = ForecastLabelConfig(clip_s=5.0, horizon_s=5.0, guard_s=60.0)
@@ -86,9 +86,9 @@ def test_mix_weights():
 
 
 def test_manifest_clips_skip_unreadable_videos(tmp_path):
+    from inference.dataset.manifest import Manifest
     from inference.forecast.labels import manifest_clips
-    from inference.manifest import Manifest
-    from inference.video_writer import write_video
+    from inference.video.writer import write_video
 
     good = write_video(tmp_path / "good.mp4", [np.zeros((16, 16, 3), np.uint8)] * 40, fps=2.0)  # 20 s
     recs = [Recording("g", "s1", good, "none", ()), Recording("m", "s2", tmp_path / "missing.mp4", "none", ())]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from inference.dataset.manifest import Recording, Seizure
 from inference.forecast.corpora import clip_sample_times
 from inference.forecast.fewshot import binary_metrics
 from inference.forecast.labels import ForecastLabelConfig, recording_clips
-from inference.manifest import Recording, Seizure
 from inference.synth.behaviour import plan_recording, pose_at, prodrome_length, sample_traits
 from inference.synth.body import BodyShape, forward
 from inference.synth.generator import _rng

@@ -32,7 +32,7 @@ def _pretrain(out, corpora, steps, extra=()):
 
 def test_round_trip(data, tmp_path, capsys):
     from inference.forecast.model import load_classifier, read_forecast_json
-    from inference.results import AnalysisResult
+    from inference.results.result_file import AnalysisResult
 
     root, manifest, rodent, human = data
     pre = tmp_path / "pre"
@@ -99,7 +99,7 @@ def test_round_trip(data, tmp_path, capsys):
 
 
 def test_resume_matches_uninterrupted_run(data, tmp_path):
-    from inference.checkpoint import load_tensors
+    from inference.detector.checkpoint import load_tensors
 
     _, _, rodent, human = data
     corpora = [("rodent", rodent), ("human", human)]
@@ -126,7 +126,7 @@ def test_bad_inputs_name_the_file(tmp_path, capsys):
 
 
 def test_malformed_forecast_json_is_named(tmp_path):
-    from inference.errors import CheckpointError
+    from inference.core.errors import CheckpointError
     from inference.forecast.model import FORECAST_FORMAT, read_forecast_json
 
     for content, problem in (({"format": FORECAST_FORMAT, "version": 1.5}, "malformed version 1.5"),
@@ -138,9 +138,14 @@ def test_malformed_forecast_json_is_named(tmp_path):
 
 
 def test_init_from_local_videomae_folder(data, tmp_path):
-    from inference.errors import CheckpointError
+    from inference.core.errors import CheckpointError
     from inference.forecast.fewshot import baseline_encoder
-    from inference.forecast.model import load_encoder, load_pretraining_model, new_pretraining_model, preset_config
+    from inference.forecast.model import (
+        load_encoder,
+        load_pretraining_model,
+        new_pretraining_model,
+        preset_config,
+    )
 
     _, _, rodent, _ = data
     base = tmp_path / "videomae-base-like"

@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from inference.errors import InputFileError
-from inference.keypoints import KeypointTrack
+from inference.core.errors import InputFileError
+from inference.pose.keypoints import KeypointTrack
 
 
 def _track():

@@ -6,9 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from inference.errors import ManifestError
-from inference.manifest import FOCAL, NO_SEIZURE, Manifest, Recording, Seizure, load_manifest, save_manifest
-from inference.manifest_checks import ManifestIssue, check_manifest, require_valid
+from inference.core.errors import ManifestError
+from inference.dataset.manifest import (
+    FOCAL,
+    NO_SEIZURE,
+    Manifest,
+    Recording,
+    Seizure,
+    load_manifest,
+    save_manifest,
+)
+from inference.dataset.manifest_checks import ManifestIssue, check_manifest, require_valid
 
 HEADER = "recording_id,subject_id,video,seizure_type,eeg_onset_s,clinical_onset_s,end_s,duration_s\n"
 

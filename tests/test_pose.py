@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from inference.config import PoseConfig
-from inference.errors import InputFileError, SemioscopeError
-from inference.joints import JOINT_INDEX as J
-from inference.joints import NUM_JOINTS
-from inference.keypoints import KeypointTrack
+from inference.core.config import PoseConfig
+from inference.core.errors import InputFileError, SemioscopeError
+from inference.pose.joints import JOINT_INDEX as J
+from inference.pose.joints import NUM_JOINTS
+from inference.pose.keypoints import KeypointTrack
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def astronaut():
 
 
 def test_mediapipe_on_the_astronaut_image(astronaut):
-    from inference.pose import get_backend
+    from inference.pose.registry import get_backend
 
     backend = get_backend("mediapipe", PoseConfig())
     backend.start((astronaut.shape[1], astronaut.shape[0]))
@@ -44,7 +44,7 @@ def test_mediapipe_on_the_astronaut_image(astronaut):
 
 
 def test_landmark_mapping():
-    from inference.pose_mediapipe import landmarks_to_joints
+    from inference.pose.mediapipe_backend import landmarks_to_joints
 
     lm = np.zeros((33, 3))
     lm[:, 0] = np.arange(33) / 100.0
@@ -63,8 +63,8 @@ def test_landmark_mapping():
 def test_estimate_track_with_mediapipe_on_a_short_video(tmp_path, astronaut):
     import cv2
 
-    from inference.pose import estimate_track
-    from inference.video_writer import write_video
+    from inference.pose.estimate import estimate_track
+    from inference.video.writer import write_video
 
     img = cv2.resize(astronaut, (256, 256), interpolation=cv2.INTER_AREA)
     video = write_video(tmp_path / "astro.mp4", [np.roll(img, k, axis=1) for k in range(15)], fps=15.0)
@@ -80,8 +80,8 @@ def test_estimate_track_with_mediapipe_on_a_short_video(tmp_path, astronaut):
 
 
 def test_models_missing_from_the_wheel_are_never_downloaded():
-    from inference.pose import get_backend
-    from inference.pose_mediapipe import model_file
+    from inference.pose.mediapipe_backend import model_file
+    from inference.pose.registry import get_backend
 
     assert model_file(1).exists()  # the full model ships in the wheel
     if model_file(0).exists():
@@ -106,7 +106,7 @@ def _openpose_person(n_kp: int, cx: float, cy: float) -> np.ndarray:
 
 @pytest.mark.parametrize("n_kp, hip_index", [(18, 8), (25, 9)])
 def test_openpose_folder_import(tmp_path, n_kp, hip_index):
-    from inference.keypoint_import import load_keypoints, load_openpose_json_dir
+    from inference.pose.keypoint_files import load_keypoints, load_openpose_json_dir
 
     folder = tmp_path / "op"
     folder.mkdir()
@@ -132,7 +132,7 @@ def test_openpose_folder_import(tmp_path, n_kp, hip_index):
 
 
 def test_openpose_bad_input_names_the_file(tmp_path):
-    from inference.keypoint_import import load_keypoints, load_openpose_json_dir
+    from inference.pose.keypoint_files import load_keypoints, load_openpose_json_dir
 
     folder = tmp_path / "bad"
     folder.mkdir()
@@ -163,9 +163,9 @@ def synthetic_recording(tmp_path_factory):
 
 
 def test_sidecar_round_trip_at_6_fps(synthetic_recording):
-    from inference.keypoint_import import load_keypoints, sidecar_path
-    from inference.pose import estimate_track
-    from inference.video import VideoReader
+    from inference.pose.estimate import estimate_track
+    from inference.pose.keypoint_files import load_keypoints, sidecar_path
+    from inference.video.reader import VideoReader
 
     sidecar = sidecar_path(synthetic_recording)
     gt = load_keypoints(sidecar)
@@ -180,8 +180,10 @@ def test_sidecar_round_trip_at_6_fps(synthetic_recording):
 
 
 def test_registry_extension_point(tmp_path):
-    from inference.pose import PoseBackend, available_backends, estimate_track, get_backend, register_backend
-    from inference.video_writer import write_video
+    from inference.pose.backend import PoseBackend
+    from inference.pose.estimate import estimate_track
+    from inference.pose.registry import available_backends, get_backend, register_backend
+    from inference.video.writer import write_video
 
     class Fixed(PoseBackend):
         name = "fixed-test"
@@ -209,7 +211,7 @@ def test_cli_pose_and_clips(tmp_path, synthetic_recording, monkeypatch, capsys):
     import cv2
 
     from app.cli import main
-    from inference.keypoint_import import sidecar_path
+    from inference.pose.keypoint_files import sidecar_path
 
     monkeypatch.setenv("SEMIOSCOPE_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "track.npz"
@@ -237,7 +239,7 @@ def test_cli_pose_and_clips(tmp_path, synthetic_recording, monkeypatch, capsys):
 
 
 def test_openpose_folder_through_estimate_track_uses_the_video_timing(tmp_path, numbered_video):
-    from inference.pose import estimate_track
+    from inference.pose.estimate import estimate_track
 
     video = numbered_video("op.mp4", n=30, fps=30.0)  # 1 s -> 6 samples at frames 0, 5, 10, ...
     folder = tmp_path / "op_json"
@@ -255,9 +257,9 @@ def test_openpose_folder_through_estimate_track_uses_the_video_timing(tmp_path, 
 
 
 def test_estimate_track_can_be_cancelled(tmp_path, numbered_video):
-    from inference.errors import Cancelled
-    from inference.pose import estimate_track
-    from inference.progress import CancelToken
+    from inference.core.errors import Cancelled
+    from inference.core.progress import CancelToken
+    from inference.pose.estimate import estimate_track
 
     video = numbered_video("c.mp4", n=30, fps=30.0)
     token = CancelToken()
@@ -267,8 +269,9 @@ def test_estimate_track_can_be_cancelled(tmp_path, numbered_video):
 
 
 def test_undecodable_frames_become_missing_samples(tmp_path, numbered_video, monkeypatch):
-    from inference.pose import PoseBackend, estimate_track
-    from inference.video import VideoReader
+    from inference.pose.backend import PoseBackend
+    from inference.pose.estimate import estimate_track
+    from inference.video.reader import VideoReader
 
     class Constant(PoseBackend):
         name = "constant-test"

@@ -6,10 +6,11 @@ import shutil
 import numpy as np
 import pytest
 
-from inference.config import PoseConfig
-from inference.joints import NUM_JOINTS
-from inference.keypoints import KeypointTrack
-from inference.pose import PoseBackend, register_backend
+from inference.core.config import PoseConfig
+from inference.pose.backend import PoseBackend
+from inference.pose.joints import NUM_JOINTS
+from inference.pose.keypoints import KeypointTrack
+from inference.pose.registry import register_backend
 
 CALLS: list[float] = []
 
@@ -49,7 +50,7 @@ def cache_env(tmp_path, monkeypatch):
 
 
 def test_second_run_is_served_from_the_cache(video, tmp_path):
-    from inference.pose_cache import cache_path_for, cached_track, default_cache_dir
+    from inference.pose.cache import cache_path_for, cached_track, default_cache_dir
 
     assert default_cache_dir() == tmp_path / "cache" / "pose"
     first = cached_track(video, CFG)
@@ -65,14 +66,14 @@ def test_second_run_is_served_from_the_cache(video, tmp_path):
 
 
 def test_changed_parameter_or_file_invalidates(video, tmp_path, numbered_video):
-    from inference.pose_cache import cache_path_for, cached_track
+    from inference.pose.cache import cache_path_for, cached_track
 
     cached_track(video, CFG)
     assert len(CALLS) == 12
     cached_track(video, CFG, fps=3.0)  # another sampling rate
     assert len(CALLS) == 12 + 6
     # Another backend parameter: a different key and file.
-    from inference.pose_cache import cache_key, lookup_track
+    from inference.pose.cache import cache_key, lookup_track
 
     b1, b2 = CountingBackend(CFG, gain=1.0), CountingBackend(CFG, gain=2.0)
     assert cache_key(video, b1) != cache_key(video, b2)
@@ -89,7 +90,7 @@ def test_changed_parameter_or_file_invalidates(video, tmp_path, numbered_video):
 
 
 def test_corrupt_or_foreign_cache_files_are_rebuilt(video, tmp_path, numbered_video):
-    from inference.pose_cache import cache_path_for, cached_track
+    from inference.pose.cache import cache_path_for, cached_track
 
     good = cached_track(video, CFG)
     path = cache_path_for(video, CFG)
@@ -113,8 +114,8 @@ def test_corrupt_or_foreign_cache_files_are_rebuilt(video, tmp_path, numbered_vi
 
 
 def test_engine_style_lookup_and_store(video, tmp_path):
-    from inference.pose import estimate_track
-    from inference.pose_cache import cached_track, store_track
+    from inference.pose.cache import cached_track, store_track
+    from inference.pose.estimate import estimate_track
 
     backend = CountingBackend(CFG)
     assert cached_track(video, backend, CFG, cache_dir=tmp_path / "c2") is None
@@ -132,7 +133,7 @@ def test_engine_style_lookup_and_store(video, tmp_path):
 
 
 def test_file_backend_key_follows_the_keypoint_file(video, tmp_path):
-    from inference.pose_cache import cache_path_for, cached_track
+    from inference.pose.cache import cache_path_for, cached_track
 
     kp = tmp_path / "kp.npz"
     times = np.arange(60) / 30.0

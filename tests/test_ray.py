@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_engine import make_video, tiny_run  # noqa: F401  (fixture)
 
 from app.cli import main
-from inference.results import AnalysisResult
-
-from test_engine import make_video, tiny_run  # noqa: F401  (fixture)
+from inference.results.result_file import AnalysisResult
 
 ray = pytest.importorskip("ray", reason='Ray is an optional extra (pip install -e ".[ray]")')
 

@@ -10,17 +10,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.errors import InputFileError
-from inference.events import Event
-from inference.keypoints import KeypointTrack
-from inference.results import (GAP_DECODE, AnalysisResult, Gap, Trace, canonical_hash, events_csv_text,
-                               merge_gaps, model_identity)
+from inference.core.errors import InputFileError
+from inference.pose.keypoints import KeypointTrack
+from inference.results.events import Event
+from inference.results.result_file import (
+    GAP_DECODE,
+    AnalysisResult,
+    Gap,
+    Trace,
+    canonical_hash,
+    events_csv_text,
+    merge_gaps,
+    model_identity,
+)
 
 RUN_CONFIG = {"preset": "tiny", "threshold": 0.6, "encoder": {"hidden": 32}}
 
 
 def make_result(video: Path, n=20) -> AnalysisResult:
-    from inference.fingerprint import file_fingerprint
+    from inference.core.fingerprint import file_fingerprint
 
     rng = np.random.default_rng(0)
     start = np.arange(n, dtype=np.float64)

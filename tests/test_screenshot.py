@@ -17,11 +17,11 @@ SHOT_DIR = Path(os.environ.get("SEMIOSCOPE_SCREENSHOT_DIR", ROOT / "build" / "sc
 
 def _synthetic_inputs(folder: Path) -> tuple[Path, Path, float]:
     """A 30 s synthetic recording with a seizure and a result whose trace rises over it."""
-    from inference.config import EventConfig
-    from inference.events import detect_events
-    from inference.fingerprint import file_fingerprint
-    from inference.keypoints import KeypointTrack
-    from inference.results import AnalysisResult
+    from inference.core.config import EventConfig
+    from inference.core.fingerprint import file_fingerprint
+    from inference.pose.keypoints import KeypointTrack
+    from inference.results.events import detect_events
+    from inference.results.result_file import AnalysisResult
     from inference.synth import SynthConfig, generate_recording
 
     rec = generate_recording(folder / "shot.mp4", "s1", "shot", seed=5, config=SynthConfig(size=(320, 240)),

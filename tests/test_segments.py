@@ -7,10 +7,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.config import SegmentConfig, load_default_config
-from inference.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure
-from inference.segments import (ICTAL, INTERICTAL, Segment, SegmentCount, count_segments, label_window,
-                                segment_manifest, segment_recording, soft_rise, total_count, window_starts)
+from inference.core.config import SegmentConfig, load_default_config
+from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure
+from inference.dataset.segments import (
+    ICTAL,
+    INTERICTAL,
+    Segment,
+    SegmentCount,
+    count_segments,
+    label_window,
+    segment_manifest,
+    segment_recording,
+    soft_rise,
+    total_count,
+    window_starts,
+)
 
 CFG = SegmentConfig()
 
@@ -157,7 +168,7 @@ def test_segment_manifest_durations_sources(tmp_path):
     assert counts == {"s1": SegmentCount(4, 0), "s2": SegmentCount(2, 4)}
     assert total_count(counts) == SegmentCount(6, 4)
     # Without a duration it probes the video, whose error names the file.
-    from inference.errors import VideoError
+    from inference.core.errors import VideoError
     with pytest.raises(VideoError, match="missing.mp4"):
         segment_manifest([b], CFG)
 
@@ -214,8 +225,8 @@ def test_cli_segments_tables_and_errors(tmp_path, numbered_video, capsys):
 
 
 def test_user_config_overrides_and_checks(tmp_path):
-    from inference.config import load_config
-    from inference.errors import InputFileError
+    from inference.core.config import load_config
+    from inference.core.errors import InputFileError
 
     path = tmp_path / "c.toml"
     path.write_text("[segments]\nsoft_labels = true\npostictal_guard_s = 300\n[events]\nmin_duration_s = 8\n")

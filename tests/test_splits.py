@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from inference.config import SplitConfig
-from inference.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure
-from inference.splits import SubjectSplit, loso_folds, n_val_subjects, split_subjects, subject_strata
+from inference.core.config import SplitConfig
+from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure
+from inference.dataset.splits import SubjectSplit, loso_folds, n_val_subjects, split_subjects, subject_strata
 
 
 def manifest(types: list[str], recordings_per_subject: int = 2) -> Manifest:

@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.joints import JOINT_INDEX
-from inference.keypoints import KeypointTrack
-from inference.manifest import load_manifest
+from inference.dataset.manifest import load_manifest
+from inference.pose.joints import JOINT_INDEX
+from inference.pose.keypoints import KeypointTrack
 from inference.synth import SynthConfig, generate_animal_corpus, generate_dataset, generate_recording
 from inference.synth.behaviour import PRODROME_KINDS, plan_recording, pose_at, sample_traits
 from inference.synth.body import BodyShape, forward
 from inference.synth.generator import RecordingScene, _rng
-from inference.video import VideoReader, probe
+from inference.video.index import probe
+from inference.video.reader import VideoReader
 
 TINY = SynthConfig(size=(160, 120), fps=15.0, recordings_per_subject=(1, 2), duration_s=(40.0, 50.0),
                    seizure_probability=0.5, night_fraction=0.3, staff_probability=0.5)
@@ -232,8 +233,8 @@ def test_cli_synth_and_animal(tmp_path, capsys):
 
 
 def test_cancel_leaves_no_partial_files(tmp_path):
-    from inference.errors import Cancelled
-    from inference.progress import CancelToken
+    from inference.core.errors import Cancelled
+    from inference.core.progress import CancelToken
 
     token = CancelToken()
     token.cancel()

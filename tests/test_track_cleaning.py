@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference.config import PoseConfig
-from inference.joints import NUM_JOINTS
-from inference.keypoints import KeypointTrack
-from inference.track_cleaning import (INTERPOLATED_CONF_FACTOR, clean_track, select_patient,
-                                      smoothing_applies)
+from inference.core.config import PoseConfig
+from inference.pose.cleaning import INTERPOLATED_CONF_FACTOR, clean_track, select_patient, smoothing_applies
+from inference.pose.joints import NUM_JOINTS
+from inference.pose.keypoints import KeypointTrack
 
 
 def _track(x: np.ndarray, fps: float, conf=None) -> KeypointTrack:

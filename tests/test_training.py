@@ -72,11 +72,11 @@ def test_run_folder_contents(trained, dataset):
 
 
 def test_model_learns_and_reload_gives_identical_probabilities(trained, dataset):
-    from inference.checkpoint import load_run
-    from inference.config import ClipConfig, PoseConfig, SegmentConfig, SplitConfig
-    from inference.metrics import auroc
-    from inference.splits import SubjectSplit
-    from inference.training import prepare_data
+    from inference.core.config import ClipConfig, PoseConfig, SegmentConfig, SplitConfig
+    from inference.dataset.splits import SubjectSplit
+    from inference.detector.checkpoint import load_run
+    from inference.training.loop import prepare_data
+    from inference.training.metrics import auroc
 
     run, cache = trained
     _, manifest = dataset
@@ -125,9 +125,9 @@ def test_evaluation_report_and_cli(trained, capsys):
 
 
 def test_clip_cache_is_reused_without_decoding(trained, dataset, monkeypatch):
-    import inference.video as video
-    from inference.config import ClipConfig, PoseConfig, SegmentConfig
-    from inference.training_data import KeypointSource, recording_clips
+    import inference.video.reader as video
+    from inference.core.config import ClipConfig, PoseConfig, SegmentConfig
+    from inference.training.data import KeypointSource, recording_clips
 
     _, cache = trained
     _, manifest = dataset
@@ -147,33 +147,33 @@ def test_clip_cache_is_reused_without_decoding(trained, dataset, monkeypatch):
 
 
 def test_resume_continues_and_existing_run_is_protected(dataset, trained, tmp_path):
-    from inference.errors import SemioscopeError
-    from inference.config import SplitConfig
-    from inference.training import TrainConfig, train_run
+    from inference.core.config import SplitConfig
+    from inference.core.errors import SemioscopeError
+    from inference.training.loop import TrainConfig, train_run
 
     _, manifest = dataset
     _, cache = trained
     split = SplitConfig(n_test_subjects=3, val_fraction=0.25)
     tcfg = TrainConfig(epochs=1, device="cpu", lr=3e-3, threads=1)
     run = tmp_path / "r"
-    train_run(manifest, run, tcfg, split_cfg=split, cache_dir=cache, evaluate=False, log=lambda s: None)
+    train_run(manifest, run, tcfg, split_cfg=split, cache_dir=cache, log=lambda s: None)
     with pytest.raises(SemioscopeError, match="--resume"):
-        train_run(manifest, run, tcfg, split_cfg=split, cache_dir=cache, evaluate=False, log=lambda s: None)
+        train_run(manifest, run, tcfg, split_cfg=split, cache_dir=cache, log=lambda s: None)
     state1 = json.loads((run / "train_state.json").read_text())
     assert state1["epoch"] == 0 and state1["finished"]
     out = train_run(manifest, run, tcfg.replace(epochs=2), split_cfg=split, cache_dir=cache, resume=True,
-                    evaluate=False, log=lambda s: None)
+                    log=lambda s: None)
     log = [json.loads(line) for line in (run / "train_log.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in log] == [1, 2] and out.epochs_run == 2
     assert log[0] == state1["history"][0]  # the first epoch was kept, not redone
     with pytest.raises(Exception, match="different settings"):
         train_run(manifest, run, tcfg.replace(epochs=3, lr=1e-4), split_cfg=split, cache_dir=cache, resume=True,
-                  evaluate=False, log=lambda s: None)
+                  log=lambda s: None)
 
 
 def test_flip_augmentation_mirrors_image_positions_and_joints():
-    from inference.joints import JOINT_INDEX
-    from inference.training import epoch_order, flip_batch, warmup_cosine
+    from inference.pose.joints import JOINT_INDEX
+    from inference.training.loop import epoch_order, flip_batch, warmup_cosine
 
     rng = np.random.default_rng(0)
     clips = rng.integers(0, 256, (2, 14, 3, 3, 4, 4), dtype=np.uint8)
@@ -199,7 +199,7 @@ def test_flip_augmentation_mirrors_image_positions_and_joints():
 
 
 def test_interictal_subsampling_draws_afresh_each_epoch():
-    from inference.training import TrainConfig, epoch_order, epoch_size
+    from inference.training.loop import TrainConfig, epoch_order, epoch_size
 
     labels = np.array([0] * 90 + [1] * 10)
     o0 = epoch_order(100, labels, 0, 0, "pos_weight", 3.0)

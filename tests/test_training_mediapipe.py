@@ -12,10 +12,10 @@ pytestmark = pytest.mark.slow
 
 def test_train_with_mediapipe_keypoints_end_to_end(tmp_path, monkeypatch):
     from app.cli import main
-    from inference.config import ClipConfig, PoseConfig, SegmentConfig
-    from inference.manifest import load_manifest
+    from inference.core.config import ClipConfig, PoseConfig, SegmentConfig
+    from inference.dataset.manifest import load_manifest
     from inference.synth.generator import SynthConfig, generate_dataset
-    from inference.training_data import KeypointSource, recording_clips
+    from inference.training.data import KeypointSource, recording_clips
 
     cfg = SynthConfig(size=(320, 240), duration_s=(40.0, 40.0), recordings_per_subject=(1, 1),
                       staff_probability=0.0, night_fraction=0.0)
@@ -40,7 +40,7 @@ def test_train_with_mediapipe_keypoints_end_to_end(tmp_path, monkeypatch):
     def no_pose(*a, **k):
         raise AssertionError("pose was estimated again")
 
-    monkeypatch.setattr("inference.pose.estimate_track", no_pose)
+    monkeypatch.setattr("inference.training.data.estimate_track", no_pose)
     rc_clips = recording_clips(rec, KeypointSource("mediapipe"), SegmentConfig(), ClipConfig(input_size=32),
                                PoseConfig(), cache)
     conf = rc_clips.positions[..., 2]

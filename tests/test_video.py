@@ -5,10 +5,11 @@ import os
 
 import numpy as np
 import pytest
-
 from conftest import frame_number_of
-from inference.errors import VideoError
-from inference.video import FrameIndex, VideoReader, probe, probe_durations
+
+from inference.core.errors import VideoError
+from inference.video.index import FrameIndex, probe, probe_durations
+from inference.video.reader import VideoReader
 
 
 def test_constant_rate_metadata_and_seek(numbered_video):
@@ -63,7 +64,7 @@ def test_h264_with_reordered_frames(numbered_video):
 def test_truncated_file_stays_readable_and_says_where(numbered_video, tmp_path):
     path = numbered_video(n=90, fps=30, size=(64, 48))
     # Make frames incompressible so truncation cuts through frame data, not just the header.
-    from inference.video_writer import write_video
+    from inference.video.writer import write_video
     rng = np.random.default_rng(0)
     frames = [rng.integers(0, 255, (48, 64, 3), dtype=np.uint8) for _ in range(90)]
     path = write_video(tmp_path / "noisy.mp4", frames, fps=30)
@@ -198,7 +199,7 @@ def test_player_api_decodes_in_sequence_and_jumps_to_keyframes(numbered_video):
 @pytest.mark.parametrize("codec,times", [("mpeg4", None), ("libx264", None),
                                          ("mpeg4", [k * 0.02 for k in range(30)] + [0.6 + k * 0.05 for k in range(30)])])
 def test_index_from_sample_table_equals_demuxed_index(numbered_video, codec, times):
-    from inference.video import _build_index
+    from inference.video.index import _build_index
 
     path = numbered_video(n=60, fps=30, codec=codec, times=times)
     fast, slow = _build_index(path, use_sample_table=True), _build_index(path, use_sample_table=False)
@@ -208,8 +209,8 @@ def test_index_from_sample_table_equals_demuxed_index(numbered_video, codec, tim
 
 
 def test_demuxed_index_is_cached_by_fingerprint(bframe_video, tmp_path, monkeypatch):
-    import inference.video as video
-    from inference.fingerprint import file_fingerprint
+    import inference.video.index as video
+    from inference.core.fingerprint import file_fingerprint
 
     path, _ = bframe_video  # B-frames: pts != dts, so the sample table is not used
     monkeypatch.setenv("SEMIOSCOPE_CACHE_DIR", str(tmp_path / "cache"))

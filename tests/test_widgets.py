@@ -12,13 +12,23 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from inference.joints import JOINT_LABELS, NUM_JOINTS, SKELETON_EDGES
+from inference.pose.joints import JOINT_LABELS, NUM_JOINTS, SKELETON_EDGES
 from widgets.annotation_panel import AnnotationPanel, FrameTimeSpinBox
 from widgets.attention_map import AttentionMap, JointAttentionBars, to_uniform_grid
 from widgets.colors import attention_cmap
-from widgets.display_data import (CLINICAL_ONSET, CONFIRMED, EEG_ONSET, FORECAST_ALARM, REJECTED,
-                                  SEIZURE_END, SEIZURE_TYPE, STATUS_COLORS, UNREVIEWED, EventRow,
-                                  SeizureRow)
+from widgets.display_data import (
+    CLINICAL_ONSET,
+    CONFIRMED,
+    EEG_ONSET,
+    FORECAST_ALARM,
+    REJECTED,
+    SEIZURE_END,
+    SEIZURE_TYPE,
+    STATUS_COLORS,
+    UNREVIEWED,
+    EventRow,
+    SeizureRow,
+)
 from widgets.event_list import COL_DURATION, COL_KIND, COL_START, COL_STATUS, EventList
 from widgets.keymap_dialog import KeymapDialog
 from widgets.timefmt import format_time, parse_time
@@ -497,6 +507,7 @@ def test_attention_bars_mark_missing_joints(qtbot):
 def test_composed_demo_screenshot(qtbot, tmp_path):
     """All widgets together in the dark theme render a non-blank picture."""
     from PySide6.QtWidgets import QVBoxLayout, QWidget
+
     from widgets.theme import dark_palette
     host = QWidget()
     host.setPalette(dark_palette())

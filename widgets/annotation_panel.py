@@ -7,14 +7,23 @@ from typing import Optional, Sequence
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QHBoxLayout,
-                               QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from inference.manifest import NO_SEIZURE, SEIZURE_TYPES
+from inference.dataset.manifest import NO_SEIZURE, SEIZURE_TYPES
 
-from .display_data import (CLINICAL_ONSET, EEG_ONSET, SEIZURE_END, SEIZURE_TIME_FIELDS, SEIZURE_TYPE,
-                           SeizureRow)
+from .display_data import CLINICAL_ONSET, EEG_ONSET, SEIZURE_END, SEIZURE_TIME_FIELDS, SEIZURE_TYPE, SeizureRow
 from .timefmt import format_time, parse_time
 
 UNSET_TEXT = "—"

@@ -10,11 +10,18 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QFont
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from inference.joints import JOINT_LABELS, NUM_JOINTS
+from inference.pose.joints import JOINT_LABELS, NUM_JOINTS
 
 from .colors import MISSING_COLOR, attention_cmap, map_colors
-from .plot_items import (BACKGROUND, FOREGROUND, LEFT_AXIS_WIDTH, CallbackViewBox, TimeAxisItem, setup_plot,
-                         update_transform_eagerly)
+from .plot_items import (
+    BACKGROUND,
+    FOREGROUND,
+    LEFT_AXIS_WIDTH,
+    CallbackViewBox,
+    TimeAxisItem,
+    setup_plot,
+    update_transform_eagerly,
+)
 
 CURSOR_COLOR = "#ffd54f"
 _JOINT_TICKS = [[(j + 0.5, JOINT_LABELS[j]) for j in range(NUM_JOINTS)]]

@@ -14,10 +14,27 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .display_data import (CLINICAL_ONSET, EEG_ONSET, MARKER_COLORS, MARKER_LABELS, SEIZURE_END,
-                           SEIZURE_TIME_FIELDS, STATUS_COLORS, EventRow, SeizureRow)
-from .plot_items import (BACKGROUND, FOREGROUND, LEFT_AXIS_WIDTH, CallbackViewBox,
-                         SpanItem, TimeAxisItem, setup_plot, update_transform_eagerly)
+from .display_data import (
+    CLINICAL_ONSET,
+    EEG_ONSET,
+    MARKER_COLORS,
+    MARKER_LABELS,
+    SEIZURE_END,
+    SEIZURE_TIME_FIELDS,
+    STATUS_COLORS,
+    EventRow,
+    SeizureRow,
+)
+from .plot_items import (
+    BACKGROUND,
+    FOREGROUND,
+    LEFT_AXIS_WIDTH,
+    CallbackViewBox,
+    SpanItem,
+    TimeAxisItem,
+    setup_plot,
+    update_transform_eagerly,
+)
 
 PROB_COLOR = "#e8eaed"
 FORECAST_COLOR = "#26c6da"

@@ -10,13 +10,19 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import (QBrush, QColor, QFont, QImage, QLinearGradient, QPainter, QPainterPath,
-                           QPen, QPixmap)
-from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem,
-                               QGraphicsPathItem, QGraphicsPixmapItem, QGraphicsRectItem,
-                               QGraphicsScene, QGraphicsView, QWidget)
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QLinearGradient, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsLineItem,
+    QGraphicsPathItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QWidget,
+)
 
-from inference.joints import JOINT_LABELS, NUM_JOINTS, SKELETON_EDGES
+from inference.pose.joints import JOINT_LABELS, NUM_JOINTS, SKELETON_EDGES
 
 from .colors import MISSING_COLOR, attention_cmap, map_colors, qcolor
 

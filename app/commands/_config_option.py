@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from inference.core.config import load_config
+
 
 def add_config_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE",
@@ -12,6 +14,5 @@ def add_config_option(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace):
-    from inference.config import load_config
 
     return load_config(getattr(args, "config", None))

@@ -5,6 +5,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from inference.analysis.engine import AnalysisEngine, EngineConfig, analyze_file
+from inference.analysis.ray_batch import analyze_with_ray
+from inference.core.errors import InputFileError, SemioscopeError
+from inference.core.progress import cli_progress
+from inference.dataset.manifest import load_manifest
+from inference.detector.checkpoint import load_run
+from inference.forecast.model import KIND_CLASSIFIER, read_forecast_json
+from inference.results.result_file import RESULT_SUFFIX, AnalysisResult, result_path_for, write_events_csv
+from inference.video.index import probe_durations
+
 NAME = "analyze"
 HELP = "analyse videos with a trained detector: result files and events.csv"
 ORDER = 50
@@ -57,8 +67,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def collect_videos(inputs: list[str]) -> list[Path]:
     """Videos named by files, folders and manifests, in order, without duplicates."""
-    from inference.errors import InputFileError
-    from inference.manifest import load_manifest
 
     out: list[Path] = []
     for item in inputs:
@@ -86,7 +94,6 @@ def output_paths(videos: list[Path], out_dir: Path) -> list[Path]:
     """``OUT/<stem>.result.npz``; videos sharing a stem get their folder name prefixed."""
     from collections import Counter
 
-    from inference.results import RESULT_SUFFIX, result_path_for
 
     stems = Counter(v.stem for v in videos)
     return [result_path_for(v, out_dir) if stems[v.stem] == 1
@@ -94,8 +101,6 @@ def output_paths(videos: list[Path], out_dir: Path) -> list[Path]:
 
 
 def engine_config(args) -> "object":
-    from inference.engine import EngineConfig
-    from inference.errors import SemioscopeError
 
     if args.stride <= 0:
         raise SemioscopeError(f"--stride must be positive (got {args.stride})")
@@ -121,8 +126,6 @@ def engine_config(args) -> "object":
 
 
 def run(args) -> int:
-    from inference.errors import SemioscopeError
-    from inference.results import AnalysisResult, write_events_csv
 
     videos = collect_videos(args.inputs)
     if not videos:
@@ -132,11 +135,9 @@ def run(args) -> int:
     outs = output_paths(videos, out_dir)
     config = engine_config(args)
     if config.forecast_model:
-        from inference.forecast.model import KIND_CLASSIFIER, read_forecast_json
 
         read_forecast_json(config.forecast_model, KIND_CLASSIFIER)  # one clear error, not one per file
     if args.ray is not None:
-        from inference.ray_batch import analyze_with_ray
 
         outcomes = analyze_with_ray(videos, outs, args.model, config,
                                     address=None if args.ray == "local" else args.ray, reuse=not args.force)
@@ -152,10 +153,6 @@ def run(args) -> int:
 
 
 def _run_local(videos, outs, run_dir, config, reuse: bool):
-    from inference.checkpoint import load_run
-    from inference.engine import AnalysisEngine, analyze_file
-    from inference.progress import cli_progress
-    from inference.video import probe_durations
 
     engine = AnalysisEngine(load_run(run_dir, device=config.device), config)
     probed = probe_durations(videos)  # 0.0 when unreadable: fails again, with its message, when analysed

@@ -4,6 +4,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from app.commands.pose import pose_config_from_args
+from inference.core.atomic import atomic_write_bytes
+from inference.core.errors import InputFileError, VideoError
+from inference.detector.clips import contact_sheet, crop_joint_clips, window_times
+from inference.pose.cache import cached_track, lookup_track
+from inference.pose.cleaning import clean_track
+from inference.pose.estimate import estimate_track
+from inference.pose.registry import get_backend
+from inference.video.reader import VideoReader
+
 from ._config_option import add_config_option, config_from_args
 
 NAME = "clips"
@@ -42,14 +52,6 @@ def run(args: argparse.Namespace) -> int:
     import cv2
     import numpy as np
 
-    from app.commands.pose import pose_config_from_args
-    from inference.atomic import atomic_write_bytes
-    from inference.clips import contact_sheet, crop_joint_clips, window_times
-    from inference.errors import InputFileError, VideoError
-    from inference.pose import estimate_track, get_backend
-    from inference.pose_cache import cached_track, lookup_track
-    from inference.track_cleaning import clean_track
-    from inference.video import VideoReader
 
     defaults = config_from_args(args)
     seg, clip_cfg = defaults.segments, defaults.clips

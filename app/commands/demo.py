@@ -3,6 +3,18 @@ from __future__ import annotations
 
 import argparse
 
+from app.commands.review import open_review_window
+from app.main_window import results_path_for
+from inference.analysis.engine import EngineConfig
+from inference.core.atomic import atomic_write_json
+from inference.core.cache import DEMO, cache_dir
+from inference.core.config import SplitConfig, load_default_config
+from inference.core.progress import cli_log, cli_progress
+from inference.dataset.manifest import Manifest, load_manifest, save_manifest
+from inference.synth import SynthConfig, generate_dataset, generate_recording
+from inference.training.loop import TrainConfig, train_run
+from inference.video.index import probe
+
 NAME = "demo"
 HELP = "generate a synthetic recording, train the tiny demo model once, and open the review window"
 ORDER = 1
@@ -31,7 +43,7 @@ TRAINING = {"preset": "tiny", "epochs": 12, "batch_size": 16, "lr": 0.0, "seed":
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dir", metavar="DEMO", help="demo folder (default $SEMIOSCOPE_DEMO_DIR or ~/.cache/semioscope/demo)")
+    p.add_argument("--dir", metavar="DEMO", help="demo folder (default $SEMIOSCOPE_DEMO_DIR or <cache root>/demo, ~/.cache/semioscope/demo)")
     p.add_argument("--no-window", action="store_true", help="prepare everything and print a summary, without the GUI")
     p.add_argument("--reviewer", metavar="NAME", help="your name, recorded with each annotation")
     p.add_argument("--device", default="auto", help="training/analysis device: auto, cpu, cuda")
@@ -46,7 +58,7 @@ def demo_dir(arg=None):
     if arg:
         return Path(arg).expanduser()
     env = os.environ.get("SEMIOSCOPE_DEMO_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "semioscope" / "demo"
+    return Path(env).expanduser() if env else cache_dir(DEMO)
 
 
 def _stamp_ok(path, content) -> bool:
@@ -62,10 +74,6 @@ def prepare_recording(root):
     """The demo recording (reused when its stamp matches). Returns its manifest Recording."""
     import shutil
 
-    from inference.atomic import atomic_write_json
-    from inference.manifest import load_manifest, save_manifest, Manifest
-    from inference.progress import cli_progress
-    from inference.synth import SynthConfig, generate_recording
 
     folder = root / "recording"
     stamp = folder / "demo.done.json"
@@ -88,10 +96,6 @@ def prepare_dataset(root):
     """The small training set (reused when its stamp matches). Returns the Manifest."""
     import shutil
 
-    from inference.atomic import atomic_write_json
-    from inference.manifest import load_manifest
-    from inference.progress import cli_progress
-    from inference.synth import SynthConfig, generate_dataset
 
     folder = root / "train"
     stamp = folder / "dataset.done.json"
@@ -111,10 +115,6 @@ def prepare_model(root, manifest, device: str = "auto"):
     """Train the tiny detector once (reused when its stamp matches). Returns the run folder."""
     import shutil
 
-    from inference.atomic import atomic_write_json
-    from inference.config import SplitConfig, load_default_config
-    from inference.progress import cli_log, cli_progress
-    from inference.training import TrainConfig, train_run
 
     run = root / "model"
     stamp = run / "demo.done.json"
@@ -134,7 +134,7 @@ def prepare_model(root, manifest, device: str = "auto"):
     with cli_progress("clips", unit="rec", position=0, leave=False) as prep, \
             cli_progress("training the demo model", unit="step", position=1) as bar:
         train_run(manifest, run, tcfg, cfg.segments, cfg.clips, split, cfg.events, cfg.pose,
-                  cache_dir=root / "cache" / "clips", evaluate=False, progress=bar, prep_progress=prep, log=log)
+                  cache_dir=root / "cache" / "clips", progress=bar, prep_progress=prep, log=log)
     atomic_write_json(stamp, want)
     return run
 
@@ -152,10 +152,7 @@ def prepare(root, device: str = "auto"):
 
 
 def run(args) -> int:
-    from inference.engine import EngineConfig
-    from inference.video import probe
 
-    from ..main_window import results_path_for
 
     root = demo_dir(args.dir)
     rec, run_dir, took = prepare(root, args.device)
@@ -174,7 +171,6 @@ def run(args) -> int:
     out = results_path_for(rec.video)
     for p in (out, out.with_name(out.name + ".partial")):
         p.unlink(missing_ok=True)
-    from .review import open_review_window
 
     # Small batches: the trace fills in every few seconds instead of once per 16 windows.
     cfg = EngineConfig(keypoints="gt", device=args.device, stride_s=1.0, batch_size=8)

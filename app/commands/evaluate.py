@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import argparse
 
+from inference.core.errors import SemioscopeError
+from inference.core.progress import cli_log, cli_progress
+from inference.training.evaluation import EVAL_MD, evaluate_run
+from inference.training.seeds import evaluate_seeds
+
 NAME = "evaluate"
 HELP = "evaluate a trained run on its held-out subjects (Table 1 metrics, event sensitivity, false alarms/h)"
 ORDER = 41
@@ -38,9 +43,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from inference.errors import SemioscopeError
-    from inference.evaluation import EVAL_MD, evaluate_run, evaluate_seeds
-    from inference.progress import cli_log, cli_progress
 
     if args.seeds < 1:
         raise SemioscopeError(f"--seeds must be at least 1 (got {args.seeds})")

@@ -7,6 +7,20 @@ import io
 import sys
 from pathlib import Path
 
+from app.commands.analyze import collect_videos
+from inference.core.atomic import atomic_write_text
+from inference.core.errors import SemioscopeError
+from inference.core.progress import cli_progress
+from inference.dataset.manifest import load_manifest
+from inference.forecast.corpora import parse_named_folders, scan_corpus
+from inference.forecast.fewshot import METHODS, FewShotConfig, evaluate_fewshot, finetune_classifier
+from inference.forecast.labels import ForecastLabelConfig, label_counts, manifest_clips
+from inference.forecast.model import load_classifier
+from inference.forecast.pretrain import PretrainConfig, pretrain
+from inference.forecast.report import write_report
+from inference.forecast.trace import add_forecast_to_result, forecast_alarms, forecast_trace
+from inference.results.result_file import AnalysisResult, result_path_for
+
 NAME = "forecast"
 HELP = "seizure forecasting: VideoMAE pre-training, few-shot fine-tuning, evaluation, forecast traces"
 ORDER = 60
@@ -126,7 +140,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _parse_mix(items: list[str]) -> dict[str, float]:
-    from inference.errors import SemioscopeError
 
     out = {}
     for it in items:
@@ -141,8 +154,6 @@ def _parse_mix(items: list[str]) -> dict[str, float]:
 
 
 def _clips(args):
-    from inference.forecast.labels import ForecastLabelConfig, label_counts, manifest_clips
-    from inference.manifest import load_manifest
 
     cfg = ForecastLabelConfig(clip_s=args.clip_s, horizon_s=args.horizon_s, onset=args.onset, guard_s=args.guard_s,
                               negative_stride_s=args.negative_stride_s, max_negatives_per_recording=args.max_negatives)
@@ -152,16 +163,12 @@ def _clips(args):
 
 
 def _fewshot_cfg(args, **extra):
-    from inference.forecast.fewshot import FewShotConfig
 
     return FewShotConfig(epochs=args.epochs, lr_encoder=args.lr_encoder, lr_head=args.lr_head, seed=args.seed,
                          threshold=args.threshold, device=args.device, pooling=args.pooling, **extra)
 
 
 def _run_pretrain(args) -> int:
-    from inference.forecast.corpora import parse_named_folders, scan_corpus
-    from inference.forecast.pretrain import PretrainConfig, pretrain
-    from inference.progress import cli_progress
 
     corpora = [scan_corpus(n, f, args.segment_s, on_error=lambda m: print(f"skipped: {m}", file=sys.stderr))
                for n, f in parse_named_folders(args.corpus)]
@@ -178,8 +185,6 @@ def _run_pretrain(args) -> int:
 
 
 def _run_finetune(args) -> int:
-    from inference.forecast.fewshot import finetune_classifier
-    from inference.progress import cli_progress
 
     clips, label_cfg = _clips(args)
     with cli_progress("decoding clips", unit="clip") as bar:
@@ -192,9 +197,6 @@ def _run_finetune(args) -> int:
 
 
 def _run_evaluate(args) -> int:
-    from inference.forecast.fewshot import METHODS, evaluate_fewshot
-    from inference.forecast.report import write_report
-    from inference.progress import cli_progress
 
     clips, label_cfg = _clips(args)
     cfg = _fewshot_cfg(args, shots=tuple(args.shots), draws=args.draws, max_test_clips=args.max_test_clips)
@@ -219,14 +221,6 @@ def trace_csv_text(trace) -> str:
 
 
 def _run_trace(args) -> int:
-    from app.commands.analyze import collect_videos
-    from inference.atomic import atomic_write_text
-    from inference.errors import SemioscopeError
-    from inference.forecast.model import load_classifier
-    from inference.forecast.trace import add_forecast_to_result, forecast_alarms, forecast_trace
-    from inference.manifest import load_manifest
-    from inference.progress import cli_progress
-    from inference.results import AnalysisResult, result_path_for
 
     videos = collect_videos(args.inputs)
     model = load_classifier(args.model)

@@ -5,6 +5,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from inference.core.progress import cli_progress
+from inference.dataset.emu_import import import_emu
+from inference.dataset.manifest import save_manifest
+from inference.dataset.manifest_checks import check_manifest
+
 NAME = "import-emu"
 HELP = "write a manifest for the WU-SAHZU EMU video dataset (patNN/Sz{k}{P|PG}.mp4 + Label.xlsx)"
 ORDER = 15
@@ -35,10 +40,6 @@ def run(args) -> int:
     from collections import Counter
     from dataclasses import replace
 
-    from inference.emu_import import import_emu
-    from inference.manifest import save_manifest
-    from inference.manifest_checks import check_manifest
-    from inference.progress import cli_progress
 
     out = Path(args.out) if args.out else Path(args.dataset) / "manifest.csv"
     warnings: list[str] = []

@@ -5,6 +5,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from inference.core.errors import Cancelled, SemioscopeError
+from inference.core.progress import cli_progress
+from inference.pose.cache import cached_track
+from inference.pose.estimate import estimate_track
+from inference.pose.joints import JOINT_NAMES
+
 from ._config_option import add_config_option, config_from_args
 
 NAME = "pose"
@@ -59,7 +65,6 @@ def describe_track(track) -> str:
     """One line: frames, joints found, and per-joint presence."""
     import numpy as np
 
-    from inference.joints import JOINT_NAMES
 
     n = len(track)
     valid = track.valid()
@@ -72,10 +77,6 @@ def describe_track(track) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from inference.errors import Cancelled, SemioscopeError
-    from inference.pose import estimate_track
-    from inference.pose_cache import cached_track
-    from inference.progress import cli_progress
 
     cfg = pose_config_from_args(args)
     fps = args.fps or 6.0

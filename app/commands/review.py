@@ -3,6 +3,12 @@ from __future__ import annotations
 
 import argparse
 
+from app.main_window import MainWindow, load_style_sheet, remembered_reviewer
+from inference.analysis.engine import EngineConfig
+from inference.core.cache import cache_root
+from inference.core.errors import SemioscopeError
+from inference.results.result_file import AnalysisResult
+
 NAME = "review"
 HELP = "open the review window (video + skeleton, probability timeline, attention, events, annotations)"
 ORDER = 60
@@ -49,7 +55,6 @@ def _require_display() -> None:
     import os
     import sys
 
-    from inference.errors import SemioscopeError
 
     headless_ok = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc", "eglfs")
     if sys.platform.startswith("linux") and not headless_ok and not (
@@ -68,10 +73,7 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from inference.errors import SemioscopeError
-    from inference.results import AnalysisResult
 
-    from ..main_window import MainWindow, load_style_sheet, remembered_reviewer
 
     if video is None and results is None:
         pass  # an empty window: File -> Open video
@@ -91,7 +93,7 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
     if reviewer:
         settings.setValue("reviewer", reviewer)
     name = reviewer or remembered_reviewer(settings)
-    log_path = Path.home() / ".cache" / "semioscope" / "review.log"
+    log_path = cache_root() / "review.log"
     win = MainWindow(name, engine_config=engine_config, log_path=log_path)
     win.show()
     if video is not None:
@@ -113,7 +115,6 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
 
 
 def run(args) -> int:
-    from inference.engine import EngineConfig
 
     cfg = EngineConfig(stride_s=args.stride, device=args.device, keypoints=args.keypoints,
                        pose_backend="mediapipe", forecast_model=args.forecast_model)

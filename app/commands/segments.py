@@ -4,6 +4,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from inference.core.progress import cli_progress
+from inference.dataset.manifest import load_manifest
+from inference.dataset.manifest_checks import require_valid
+from inference.dataset.segments import SegmentCount, count_segments, segment_manifest, total_count
+from inference.dataset.splits import ROLES, split_subjects, subject_strata
+
 from ._config_option import add_config_option, config_from_args
 
 NAME = "segments"
@@ -57,8 +63,6 @@ def _configs(args):
 
 def format_tables(manifest, segments, split, seg_cfg, stride_s) -> str:
     """The per-subject and per-split tables, as printed."""
-    from inference.segments import SegmentCount, count_segments, total_count
-    from inference.splits import ROLES, subject_strata
 
     per_subject = count_segments(segments)
     strata = subject_strata(manifest)
@@ -82,11 +86,6 @@ def format_tables(manifest, segments, split, seg_cfg, stride_s) -> str:
 
 
 def run(args) -> int:
-    from inference.manifest import load_manifest
-    from inference.manifest_checks import require_valid
-    from inference.progress import cli_progress
-    from inference.segments import segment_manifest
-    from inference.splits import split_subjects
 
     seg_cfg, split_cfg = _configs(args)
     stride = args.stride if args.stride is not None else seg_cfg.train_stride_s

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import argparse
 
+from inference.core.progress import cli_progress
+from inference.synth import SynthConfig, generate_animal_corpus, generate_dataset
+
 NAME = "synth"
 HELP = "generate synthetic EMU recordings (videos, keypoints, annotations, manifest)"
 ORDER = 10
@@ -69,8 +72,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from inference.progress import cli_progress
-    from inference.synth import SynthConfig, generate_animal_corpus, generate_dataset
 
     if args.animal:
         size = args.size or (224, 224)

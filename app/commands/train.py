@@ -3,6 +3,11 @@ from __future__ import annotations
 
 import argparse
 
+from inference.core.progress import cli_log, cli_progress
+from inference.dataset.manifest import load_manifest
+from inference.training.evaluation import evaluate_run
+from inference.training.loop import TrainConfig, train_run
+
 from ._config_option import add_config_option, config_from_args
 
 NAME = "train"
@@ -120,9 +125,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     import time
 
-    from inference.manifest import load_manifest
-    from inference.progress import cli_log, cli_progress
-    from inference.training import TrainConfig, train_run
 
     cfg = config_from_args(args)
     split = cfg.split
@@ -155,8 +157,10 @@ def run(args) -> int:
     with cli_progress("data", unit="rec", position=0, leave=False) as prep, \
             cli_progress("train", unit="step", position=1) as bar:
         out = train_run(manifest, args.out, tcfg, cfg.segments, cfg.clips, split, events, cfg.pose,
-                        cache_dir=args.cache_dir, resume=args.resume, evaluate=not args.no_eval,
-                        progress=bar, prep_progress=prep, log=log)
+                        cache_dir=args.cache_dir, resume=args.resume, progress=bar, prep_progress=prep, log=log)
+    if not args.no_eval:  # training and evaluation are separate steps; the command runs both
+        with cli_progress("evaluate", unit="rec") as prep:
+            evaluate_run(out.run_dir, manifest, cache_dir=args.cache_dir, device=tcfg.device, progress=prep, log=log)
     total = time.perf_counter() - t0
     print(f"run {out.run_dir}: best epoch {out.best_epoch} of {out.epochs_run}, threshold {out.threshold:.3f}, "
           f"val AUROC {out.val_metrics.get('auroc', float('nan')):.3f}; data {out.prep_seconds:.0f} s, "

@@ -21,8 +21,8 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-from ..errors import InputFileError, SemioscopeError, VideoError
-from ..video import VideoReader
+from inference.core.errors import InputFileError, SemioscopeError, VideoError
+from inference.video.reader import VideoReader
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # VideoMAE's image processor defaults

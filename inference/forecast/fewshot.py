@@ -31,11 +31,31 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ..config import DictMixin
-from ..errors import SemioscopeError
-from ..progress import CancelToken, ProgressFn, check_cancel, no_progress
-from .corpora import clip_sample_times, normalise_clips, read_frames
-from .labels import ForecastClip, label_counts
+from inference.core.config import DictMixin
+from inference.core.device import choose_device
+from inference.core.errors import SemioscopeError, VideoError
+from inference.core.progress import CancelToken, ProgressFn, check_cancel, no_progress
+from inference.forecast.corpora import clip_sample_times, normalise_clips, read_frames
+from inference.forecast.labels import ForecastClip, label_counts
+from inference.forecast.masking import mask_for_config
+from inference.forecast.model import (
+    CLASSIFIER_FILE,
+    FORECAST_JSON,
+    KIND_CLASSIFIER,
+    check_pooling,
+    config_from_dict,
+    load_encoder,
+    load_pretrained_full,
+    load_pretraining_model,
+    make_classifier,
+    new_encoder,
+    pool_tokens,
+    pooled_width,
+    save_state,
+    write_forecast_json,
+)
+from inference.video.index import probe
+from inference.video.reader import VideoReader
 
 METHODS = ("pretrained+finetune", "no-pretrain+finetune", "linear-probe", "zero-shot")
 METRICS = ("bacc", "roc_auc", "pr_auc")
@@ -72,7 +92,6 @@ def load_clip_bank(clips: Sequence[ForecastClip], num_frames: int, size: int,
     Each video is decoded once, sequentially, for all of its clips (frames at the centres of
     ``num_frames`` equal slices of each clip).
     """
-    from ..video import VideoReader
 
     progress = progress or no_progress
     bank = np.zeros((len(clips), num_frames, size, size, 3), dtype=np.uint8)
@@ -103,8 +122,6 @@ def load_clip_bank(clips: Sequence[ForecastClip], num_frames: int, size: int,
 def readable_clips(clips: Sequence[ForecastClip], log: Optional[Callable[[str], None]] = None
                    ) -> tuple[list[ForecastClip], list[str]]:
     """Drop the clips of videos that cannot be opened (the rest go on); returns (clips, problems)."""
-    from ..errors import VideoError
-    from ..video import probe
 
     bad: dict[Path, str] = {}
     for v in sorted({Path(c.video) for c in clips}):
@@ -199,8 +216,6 @@ def train_classifier(encoder, x: np.ndarray, y: np.ndarray, cfg: FewShotConfig, 
     The encoder is copied, never changed in place. Returns the classifier in eval mode."""
     import torch
 
-    from ..device import choose_device
-    from .model import make_classifier
 
     device = device or choose_device(cfg.device)
     dev = device.torch_device()
@@ -240,7 +255,6 @@ def predict_probs(model, x: np.ndarray, batch_size: int = 16, device=None) -> np
     """P(onset within H) ``[n]`` for clips ``x`` uint8 ``[n, T, S, S, 3]``."""
     import torch
 
-    from ..device import choose_device
 
     device = device or choose_device("auto")
     dev = device.torch_device()
@@ -257,8 +271,6 @@ def encode_features(encoder, x: np.ndarray, batch_size: int = 16, device=None, p
     """Pooled patch tokens ``[n, pooled_width]`` (``model.pool_tokens``; before the head's LayerNorm)."""
     import torch
 
-    from ..device import choose_device
-    from .model import pool_tokens, pooled_width
 
     device = device or choose_device("auto")
     dev = device.torch_device()
@@ -307,8 +319,6 @@ def reconstruction_scores(pretrain_model, x: np.ndarray, n_masks: int = 4, ratio
     """Zero-shot score ``[n]``: masked-reconstruction MSE averaged over ``n_masks`` fixed tube masks."""
     import torch
 
-    from ..device import choose_device
-    from .masking import mask_for_config
 
     device = device or choose_device("auto")
     dev = device.torch_device()
@@ -343,7 +353,6 @@ def _summary(values: list[dict[str, float]]) -> dict[str, Any]:
 
 def baseline_encoder(info: dict[str, Any], seed: int, override: str | Path | None = None):
     """The encoder *without* domain pre-training: the pre-training's starting point."""
-    from .model import config_from_dict, load_pretraining_model, new_encoder
 
     init = info.get("init") or {"kind": "random"}
     path = override or (init.get("path") if init.get("kind") == "folder" else None)
@@ -357,8 +366,6 @@ def evaluate_fewshot(pretrained_dir: str | Path, clips: Sequence[ForecastClip], 
                      progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
                      log: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
     """Run every method over N in ``cfg.shots`` and ``cfg.draws`` draws; returns the report dict."""
-    from ..device import choose_device
-    from .model import check_pooling, load_encoder, load_pretrained_full
 
     progress = progress or no_progress
     say = log or (lambda s: None)
@@ -445,8 +452,6 @@ def finetune_classifier(pretrained_dir: str | Path, clips: Sequence[ForecastClip
     ``classifier`` forecast folder. Returns its forecast.json."""
     import json
 
-    from ..device import choose_device
-    from .model import CLASSIFIER_FILE, FORECAST_JSON, KIND_CLASSIFIER, load_encoder, save_state, write_forecast_json
 
     progress = progress or no_progress
     device = choose_device(cfg.device)

@@ -21,9 +21,10 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from ..config import DictMixin
-from ..errors import SemioscopeError
-from ..manifest import Manifest, Recording, Seizure
+from inference.core.config import DictMixin
+from inference.core.errors import SemioscopeError, VideoError
+from inference.dataset.manifest import Manifest, Recording, Seizure
+from inference.dataset.segments import recording_duration
 
 _EPS = 1e-9
 
@@ -125,8 +126,6 @@ def manifest_clips(manifest: Manifest, cfg: ForecastLabelConfig = ForecastLabelC
     """Labelled clips of every recording; durations come from the manifest or by probing the video.
     A recording whose video cannot be probed is skipped and reported through ``on_error``
     (raised when ``on_error`` is None)."""
-    from ..errors import VideoError
-    from ..segments import recording_duration
 
     clips: list[ForecastClip] = []
     for rec in manifest:

@@ -28,9 +28,10 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
-from ..atomic import atomic_write_json
-from ..errors import CheckpointError, SemioscopeError
-from ..format_json import read_format_json
+from inference.core.atomic import atomic_write_json
+from inference.core.errors import CheckpointError, SemioscopeError
+from inference.core.versioned_json import read_format_json
+from inference.detector.checkpoint import load_tensors, save_tensors
 
 FORECAST_FORMAT = "semioscope.forecast"
 FORECAST_VERSION = 1
@@ -210,7 +211,6 @@ def read_forecast_json(folder: str | Path, kind: Optional[str] = None) -> dict[s
 
 def load_state_into(module, path: str | Path, prefix: str = "") -> None:
     """Load safetensors weights (keys optionally under ``prefix``) requiring an exact match."""
-    from ..checkpoint import load_tensors
 
     path = Path(path)
     tensors, _ = load_tensors(path)
@@ -229,7 +229,6 @@ def load_state_into(module, path: str | Path, prefix: str = "") -> None:
 
 
 def save_state(path: str | Path, module, kind: str) -> Path:
-    from ..checkpoint import save_tensors
 
     return save_tensors(path, module.state_dict(), {"format": f"{FORECAST_FORMAT}.{kind}"})
 

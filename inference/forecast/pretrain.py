@@ -17,14 +17,26 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ..atomic import atomic_write_json
-from ..config import DictMixin
-from ..errors import CheckpointError
-from ..progress import CancelToken, ProgressFn, check_cancel, no_progress
-from .corpora import Corpus, MixedClips, mix_summary, mix_weights, normalise_clips
-from .masking import mask_for_config
-from .model import (ENCODER_FILE, FORECAST_JSON, KIND_PRETRAINED, PRETRAIN_FILE, load_pretraining_model,
-                    load_state_into, new_pretraining_model, preset_config, save_state, write_forecast_json)
+from inference.core.atomic import atomic_write_json
+from inference.core.config import DictMixin
+from inference.core.device import choose_device
+from inference.core.errors import CheckpointError
+from inference.core.progress import CancelToken, ProgressFn, check_cancel, no_progress
+from inference.detector.checkpoint import load_tensors, save_tensors
+from inference.forecast.corpora import Corpus, MixedClips, mix_summary, mix_weights, normalise_clips
+from inference.forecast.masking import mask_for_config
+from inference.forecast.model import (
+    ENCODER_FILE,
+    FORECAST_JSON,
+    KIND_PRETRAINED,
+    PRETRAIN_FILE,
+    load_pretraining_model,
+    load_state_into,
+    new_pretraining_model,
+    preset_config,
+    save_state,
+    write_forecast_json,
+)
 
 STATE_FILE = "pretrain_state.safetensors"
 STATE_JSON = "pretrain_state.json"
@@ -75,7 +87,6 @@ def save_optimizer(path: Path, opt) -> dict[str, Any]:
     """Adam moments as safetensors; returns the JSON-able rest (param groups)."""
     import torch
 
-    from ..checkpoint import save_tensors
 
     sd = opt.state_dict()
     tensors = {f"{i}.{k}": v for i, st in sd["state"].items() for k, v in st.items() if torch.is_tensor(v)}
@@ -84,7 +95,6 @@ def save_optimizer(path: Path, opt) -> dict[str, Any]:
 
 
 def load_optimizer(path: Path, opt, rest: dict[str, Any]) -> None:
-    from ..checkpoint import load_tensors
 
     tensors, _ = load_tensors(path)
     state: dict[int, dict[str, Any]] = {}
@@ -109,7 +119,6 @@ def pretrain(out_dir: str | Path, corpora: Sequence[Corpus], cfg: PretrainConfig
     import torch
     from torch.utils.data import DataLoader
 
-    from ..device import choose_device
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

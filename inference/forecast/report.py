@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_json, atomic_write_text
-from .fewshot import METRICS
+from inference.core.atomic import atomic_write_json, atomic_write_text
+from inference.forecast.fewshot import METRICS
 
 _NAMES = {"bacc": "bacc", "roc_auc": "ROC-AUC", "pr_auc": "PR-AUC"}
 

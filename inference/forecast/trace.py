@@ -19,9 +19,13 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..progress import CancelToken, ProgressFn, check_cancel, no_progress
-from ..results import Trace
-from .corpora import clip_sample_times, prepare_frame
+from inference.core.device import choose_device
+from inference.core.progress import CancelToken, ProgressFn, check_cancel, no_progress
+from inference.forecast.corpora import clip_sample_times, prepare_frame
+from inference.forecast.fewshot import predict_probs
+from inference.forecast.model import load_classifier
+from inference.results.result_file import Trace, canonical_hash
+from inference.video.reader import VideoReader
 
 FORECAST_TRACE = "forecast"  # trace name in the result file
 
@@ -67,11 +71,6 @@ def forecast_trace(video_path: str | Path, model_dir: str | Path, stride_s: floa
     ``clip_s`` defaults to the clip length the model was fine-tuned on. ``model`` may pass an
     already loaded ``(classifier, forecast_json)`` pair (the engine loads it once per batch).
     """
-    from ..device import choose_device
-    from ..results import canonical_hash
-    from ..video import VideoReader
-    from .fewshot import predict_probs
-    from .model import load_classifier
 
     progress = progress or no_progress
     clf, info = model if model is not None else load_classifier(model_dir)

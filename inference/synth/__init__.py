@@ -1,6 +1,12 @@
 """Synthetic EMU recordings and animal clip corpora (see ``generator`` and ``animal``)."""
-from .animal import generate_animal_corpus
-from .generator import SynthConfig, generate_dataset, generate_recording, plan_dataset, subject_seizure_type
+from inference.synth.animal import generate_animal_corpus
+from inference.synth.generator import (
+    SynthConfig,
+    generate_dataset,
+    generate_recording,
+    plan_dataset,
+    subject_seizure_type,
+)
 
 __all__ = ["SynthConfig", "generate_dataset", "generate_recording", "generate_animal_corpus", "plan_dataset",
            "subject_seizure_type"]

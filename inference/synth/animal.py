@@ -15,10 +15,11 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from ..atomic import atomic_write_json
-from ..progress import CancelToken, ProgressFn, check_cancel
-from .behaviour import jerk
-from .render import _AA, _S, _SHIFT, _pt, _scale, _tones, blob, capsule
+from inference.core.atomic import atomic_write_json
+from inference.core.progress import CancelToken, ProgressFn, check_cancel
+from inference.synth.behaviour import jerk
+from inference.synth.render import _AA, _S, _SHIFT, _pt, _scale, _tones, blob, capsule
+from inference.video.writer import VideoWriter
 
 NORMAL_PHASES = ("explore", "groom", "rest")
 SEIZURE_PHASES = ("freeze", "rear_clonus", "fall_clonus", "run_jump", "tonic")
@@ -126,7 +127,6 @@ def _draw_animal(img: np.ndarray, s: _State, L: float, fur, belly, pink, paws: n
 
 def _render_clip(path: Path, kind: str, seed_seq: np.random.SeedSequence, clip_s: float,
                  size: tuple[int, int], fps: float) -> list[tuple[str, float, float]]:
-    from ..video_writer import VideoWriter
 
     rng = np.random.default_rng(seed_seq)
     w, h = size

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .body import BodyShape
+from inference.synth.body import BodyShape
 
 Colour = tuple[int, int, int]  # RGB 0..255
 

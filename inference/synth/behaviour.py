@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .body import NUM_PARAMS, P, SIDE_SIGN, rest_pose
+from inference.synth.body import SIDE_SIGN, P, rest_pose
 
 ACTION_KINDS = ("reposition", "scratch", "reach", "head_turn", "talk", "leg")
 PRODROME_KINDS = ("arrest", "head_turn", "fidget")  # a subject's own movement within the restlessness

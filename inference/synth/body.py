@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..joints import JOINT_INDEX, NUM_JOINTS
+from inference.pose.joints import JOINT_INDEX, NUM_JOINTS
 
 # -- pose parameter vector -----------------------------------------------------------------------
 PARAMS = (

@@ -23,15 +23,16 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..atomic import atomic_write_json
-from ..errors import Cancelled
-from ..keypoints import KeypointTrack
-from ..manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure, save_manifest
-from ..progress import CancelToken, ProgressFn, check_cancel
-from .appearance import sample_look
-from .behaviour import plan_recording, pose_at, sample_traits
-from .body import Camera, forward
-from .render import VIEW_EXTENT, NightLook, PatientPainter, blur_face, make_background
+from inference.core.atomic import atomic_write_json
+from inference.core.errors import Cancelled
+from inference.core.progress import CancelToken, ProgressFn, check_cancel
+from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure, save_manifest
+from inference.pose.keypoints import KeypointTrack
+from inference.synth.appearance import sample_look
+from inference.synth.behaviour import plan_recording, pose_at, sample_traits
+from inference.synth.body import Camera, forward
+from inference.synth.render import VIEW_EXTENT, NightLook, PatientPainter, blur_face, make_background
+from inference.video.writer import VideoWriter
 
 GENERATOR_VERSION = 1
 ANNOTATION_FORMAT = "semioscope.synth-annotations"
@@ -193,7 +194,6 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
     ``threads`` = 2 draws the next frame while the last one is encoded (same output bytes as 1).
     Returns the manifest :class:`Recording` (absolute video path, ``duration_s`` set).
     """
-    from ..video_writer import VideoWriter
 
     path = Path(path)
     scene = RecordingScene(seed, config, seizure_type, duration_s, eeg_onset_s, subject_seed, night)

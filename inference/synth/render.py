@@ -8,13 +8,12 @@ response curve and adds sensor noise from a precomputed bank (per-frame random n
 """
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 
-from ..joints import JOINT_INDEX as JI
-from .appearance import Colour, SubjectLook
-from .body import Camera, P
+from inference.pose.joints import JOINT_INDEX as JI
+from inference.synth.appearance import Colour, SubjectLook
+from inference.synth.body import Camera, P
 
 _SHIFT = 2  # sub-pixel drawing: coordinates are multiplied by 2**_SHIFT
 _S = float(1 << _SHIFT)

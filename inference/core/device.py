@@ -1,0 +1,84 @@
+"""Device choice: CUDA with bf16 autocast where available, otherwise CPU threads. Nothing assumes a GPU."""
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Optional
+
+from inference.core.errors import SemioscopeError
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    name: str  # "cuda", "cuda:1", "cpu"
+    autocast_dtype: Optional[str]  # "bfloat16" on CUDA with bf16 support, else None (full fp32)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.name.startswith("cuda")
+
+    def torch_device(self):
+        import torch
+
+        return torch.device(self.name)
+
+    def autocast(self):
+        """Context manager: bf16 autocast on CUDA with bf16 support, otherwise a no-op."""
+        import torch
+
+        if self.is_cuda and self.autocast_dtype:
+            return torch.autocast("cuda", dtype=getattr(torch, self.autocast_dtype))
+        return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def inference_mode(model, device: DeviceChoice):
+    """Evaluate ``model`` without gradients under the device's autocast, restoring its training
+    mode afterwards even when the loop is cancelled or fails (a cancelled encode must not leave a
+    model that is being trained stuck in eval mode)."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad(), device.autocast():
+            yield
+    finally:
+        model.train(was_training)
+
+
+def choose_device(requested: Optional[str] = "auto") -> DeviceChoice:
+    """``auto`` picks CUDA when present; ``cpu``/``cuda``/``cuda:N`` force a device.
+
+    Raises ``SemioscopeError`` when CUDA is requested but absent.
+    """
+    import torch
+
+
+    req = (requested or "auto").lower()
+    if req == "auto":
+        req = "cuda" if torch.cuda.is_available() else "cpu"
+    if req.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise SemioscopeError(f"--device {requested}: CUDA is not available on this machine (use --device cpu)")
+        # float16 would need a GradScaler for training; without bf16 run in fp32 instead.
+        bf16 = torch.cuda.is_bf16_supported()
+        return DeviceChoice(req, "bfloat16" if bf16 else None)
+    if req != "cpu":
+        raise SemioscopeError(f"unknown device {requested!r} (use auto, cpu, cuda or cuda:N)")
+    return DeviceChoice("cpu", None)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int):
+    """Run the block with ``n`` torch CPU threads (``n <= 0``: leave the setting alone), then give
+    the process-wide setting back, even when the block fails or is cancelled."""
+    import torch  # heavy: only when a caller really computes
+
+    before = torch.get_num_threads()
+    if n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -1,0 +1,321 @@
+"""Recording manifests (CSV or JSON): which videos, which subject, which seizures when.
+
+CSV: one row per seizure; a recording without seizures has one row with empty onset columns.
+Columns: ``recording_id, subject_id, video, seizure_type, eeg_onset_s, clinical_onset_s, end_s``
+(optional: ``duration_s``, ``seizure_seizure_type``-free). ``video`` is relative to the manifest.
+
+JSON: ``{"format": "semioscope.manifest", "version": 1, "recordings": [{"recording_id": ...,
+"subject_id": ..., "video": ..., "seizure_type": ..., "duration_s": ..., "seizures":
+[{"eeg_onset_s": ..., "clinical_onset_s": ..., "end_s": ...}]}]}``.
+
+Parsing errors raise :class:`ManifestError` naming the file, the row and the problem.
+Semantic checks (videos exist, times in range, onset order, duplicates) are in
+:func:`inference.manifest_checks.check_manifest`.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+from inference.core.atomic import atomic_write_text
+from inference.core.errors import ManifestError
+
+MANIFEST_FORMAT = "semioscope.manifest"
+MANIFEST_VERSION = 1
+
+# Seizure types. P (focal) and PG (focal to bilateral tonic-clonic) in the WU-SAHZU dataset.
+FOCAL = "focal"
+FBTC = "fbtc"
+NO_SEIZURE = "none"
+SEIZURE_TYPES = (FOCAL, FBTC, NO_SEIZURE)
+_TYPE_ALIASES = {
+    "p": FOCAL, "focal": FOCAL, "fs": FOCAL,
+    "pg": FBTC, "fbtc": FBTC, "focal_to_bilateral": FBTC, "focal-to-bilateral tonic-clonic": FBTC,
+    "focal to bilateral tonic-clonic": FBTC, "gtcs": FBTC, "tonic-clonic": FBTC,
+    "": NO_SEIZURE, "none": NO_SEIZURE, "no": NO_SEIZURE,
+}
+
+CSV_COLUMNS = ("recording_id", "subject_id", "video", "seizure_type",
+               "eeg_onset_s", "clinical_onset_s", "end_s", "duration_s")
+
+
+def normalise_seizure_type(value: Any) -> str:
+    key = str(value or "").strip().lower()
+    if key in _TYPE_ALIASES:
+        return _TYPE_ALIASES[key]
+    raise ValueError(f"unknown seizure type {value!r} (expected one of: focal/P, fbtc/PG, none)")
+
+
+@dataclass(frozen=True)
+class Seizure:
+    """One seizure; times in seconds from video start. ``end_s`` may be unknown (None)."""
+
+    eeg_onset_s: float
+    clinical_onset_s: float
+    end_s: Optional[float] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"eeg_onset_s": self.eeg_onset_s, "clinical_onset_s": self.clinical_onset_s,
+                "end_s": self.end_s}
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One video of one subject. ``video`` is an absolute path (resolved against the manifest)."""
+
+    recording_id: str
+    subject_id: str
+    video: Path
+    seizure_type: str = NO_SEIZURE
+    seizures: tuple[Seizure, ...] = ()
+    duration_s: Optional[float] = None  # known duration, if the manifest states it
+
+    def with_seizures(self, seizures: Iterable[Seizure]) -> "Recording":
+        return replace(self, seizures=tuple(sorted(seizures, key=lambda s: s.eeg_onset_s)))
+
+
+@dataclass
+class Manifest:
+    recordings: list[Recording] = field(default_factory=list)
+    path: Optional[Path] = None  # where it was read from / written to
+
+    def __iter__(self):
+        return iter(self.recordings)
+
+    def __len__(self) -> int:
+        return len(self.recordings)
+
+    @property
+    def subjects(self) -> list[str]:
+        return sorted({r.subject_id for r in self.recordings})
+
+    def by_id(self, recording_id: str) -> Recording:
+        for r in self.recordings:
+            if r.recording_id == recording_id:
+                return r
+        raise KeyError(recording_id)
+
+    def content_hash(self) -> str:
+        """Hash of the manifest's content (ids, subjects, file names, onsets), for run provenance."""
+        rows = [(r.recording_id, r.subject_id, r.video.name, r.seizure_type,
+                 [s.to_dict() for s in r.seizures]) for r in self.recordings]
+        return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+def _float_or_none(value: Any, where: str, path: Path, column: str) -> Optional[float]:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        v = float(value)
+    else:
+        text = str(value).strip()
+        if text == "" or text.lower() in ("na", "nan", "none", "null", "-"):
+            return None
+        try:
+            v = float(text)
+        except ValueError:
+            raise ManifestError(path, f"{where}: {column} = {text!r} is not a number of seconds") from None
+    if not math.isfinite(v):
+        return None
+    return v
+
+
+def _seizure(eeg, clin, end, where: str, path: Path) -> Optional[Seizure]:
+    eeg_v = _float_or_none(eeg, where, path, "eeg_onset_s")
+    clin_v = _float_or_none(clin, where, path, "clinical_onset_s")
+    end_v = _float_or_none(end, where, path, "end_s")
+    if eeg_v is None and clin_v is None:
+        if end_v is not None:
+            raise ManifestError(path, f"{where}: end_s given without any onset")
+        return None
+    # One onset alone: use it for both (the other is unknown), as annotators sometimes do.
+    if eeg_v is None:
+        eeg_v = clin_v
+    if clin_v is None:
+        clin_v = eeg_v
+    return Seizure(float(eeg_v), float(clin_v), end_v)
+
+
+def _resolve_video(base: Path, video: str) -> Path:
+    p = Path(os.path.expanduser(video))
+    return p if p.is_absolute() else (base / p)
+
+
+def _read_csv(path: Path) -> Manifest:
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None:
+        raise ManifestError(path, "empty manifest (no header row)")
+    fields = [f.strip() for f in reader.fieldnames]
+    missing = [c for c in ("recording_id", "subject_id", "video") if c not in fields]
+    if missing:
+        raise ManifestError(path, f"missing column(s) {', '.join(missing)}; found columns: {', '.join(fields)}")
+    order: list[str] = []
+    rows: dict[str, dict[str, Any]] = {}
+    for lineno, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else v for k, v in raw.items()}
+        where = f"line {lineno}"
+        rid = row.get("recording_id", "")
+        if not rid:
+            raise ManifestError(path, f"{where}: empty recording_id")
+        if not row.get("video"):
+            raise ManifestError(path, f"{where}: empty video path for recording {rid!r}")
+        if not row.get("subject_id"):
+            raise ManifestError(path, f"{where}: empty subject_id for recording {rid!r}")
+        try:
+            stype = normalise_seizure_type(row.get("seizure_type", ""))
+        except ValueError as exc:
+            raise ManifestError(path, f"{where}: {exc}") from None
+        sz = _seizure(row.get("eeg_onset_s"), row.get("clinical_onset_s"), row.get("end_s"), where, path)
+        duration = _float_or_none(row.get("duration_s"), where, path, "duration_s")
+        if rid not in rows:
+            order.append(rid)
+            rows[rid] = {"subject_id": row["subject_id"], "video": row["video"], "seizure_type": stype,
+                         "seizures": [], "duration_s": duration, "line": lineno}
+        else:
+            prev = rows[rid]
+            if prev["video"] != row["video"] or prev["subject_id"] != row["subject_id"]:
+                raise ManifestError(path, f"{where}: duplicate recording_id {rid!r} (first on line "
+                                          f"{prev['line']}) with a different video or subject")
+            if stype != NO_SEIZURE:
+                prev["seizure_type"] = stype
+        if sz is not None:
+            rows[rid]["seizures"].append(sz)
+    recs = []
+    for rid in order:
+        r = rows[rid]
+        recs.append(Recording(rid, r["subject_id"], _resolve_video(path.parent, r["video"]), r["seizure_type"],
+                              tuple(sorted(r["seizures"], key=lambda s: s.eeg_onset_s)), r["duration_s"]))
+    return Manifest(recs, path)
+
+
+def _read_json(path: Path) -> Manifest:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ManifestError(path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    if isinstance(data, list):
+        items = data
+    elif isinstance(data, dict) and isinstance(data.get("recordings"), list):
+        if data.get("format", MANIFEST_FORMAT) != MANIFEST_FORMAT:
+            raise ManifestError(path, f"format is {data.get('format')!r}, expected {MANIFEST_FORMAT!r}")
+        items = data["recordings"]
+    else:
+        raise ManifestError(path, "expected a list of recordings or an object with a 'recordings' list")
+    recs = []
+    seen: dict[str, int] = {}
+    for k, item in enumerate(items):
+        where = f"recording #{k + 1}"
+        if not isinstance(item, dict):
+            raise ManifestError(path, f"{where}: expected an object, got {type(item).__name__}")
+        for key in ("recording_id", "subject_id", "video"):
+            if not str(item.get(key, "")).strip():
+                raise ManifestError(path, f"{where}: missing {key}")
+        rid = str(item["recording_id"])
+        if rid in seen:
+            raise ManifestError(path, f"{where}: duplicate recording_id {rid!r} (also recording #{seen[rid] + 1})")
+        seen[rid] = k
+        where = f"recording {rid!r}"
+        try:
+            stype = normalise_seizure_type(item.get("seizure_type", ""))
+        except ValueError as exc:
+            raise ManifestError(path, f"{where}: {exc}") from None
+        seizures = []
+        raw_seizures = item.get("seizures", [])
+        if not isinstance(raw_seizures, list):
+            raise ManifestError(path, f"{where}: 'seizures' must be a list")
+        # Flat single-seizure form is accepted too.
+        if not raw_seizures and ("eeg_onset_s" in item or "clinical_onset_s" in item):
+            raw_seizures = [item]
+        for j, s in enumerate(raw_seizures):
+            if not isinstance(s, dict):
+                raise ManifestError(path, f"{where}, seizure #{j + 1}: expected an object")
+            sz = _seizure(s.get("eeg_onset_s"), s.get("clinical_onset_s"), s.get("end_s"),
+                          f"{where}, seizure #{j + 1}", path)
+            if sz is not None:
+                seizures.append(sz)
+        duration = _float_or_none(item.get("duration_s"), where, path, "duration_s")
+        recs.append(Recording(rid, str(item["subject_id"]), _resolve_video(path.parent, str(item["video"])),
+                              stype, tuple(sorted(seizures, key=lambda s: s.eeg_onset_s)), duration))
+    return Manifest(recs, path)
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read a CSV or JSON manifest. Raises ManifestError naming the file and the problem."""
+    path = Path(path)
+    if not path.exists():
+        raise ManifestError(path, "manifest file not found")
+    if path.is_dir():
+        raise ManifestError(path, "is a folder; give the manifest file (manifest.csv or manifest.json)")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _read_csv(path)
+        if suffix == ".json":
+            return _read_json(path)
+    except UnicodeDecodeError:
+        raise ManifestError(path, "not a text file (cannot decode as UTF-8)") from None
+    raise ManifestError(path, f"unknown manifest extension {suffix!r} (use .csv or .json)")
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+def _relative_video(rec: Recording, base: Path) -> str:
+    try:
+        return os.path.relpath(rec.video, base)
+    except ValueError:  # different drive on Windows
+        return str(rec.video)
+
+
+def manifest_to_json(manifest: Manifest, base: Path) -> dict[str, Any]:
+    return {
+        "format": MANIFEST_FORMAT,
+        "version": MANIFEST_VERSION,
+        "recordings": [
+            {"recording_id": r.recording_id, "subject_id": r.subject_id, "video": _relative_video(r, base),
+             "seizure_type": r.seizure_type, "duration_s": r.duration_s,
+             "seizures": [s.to_dict() for s in r.seizures]}
+            for r in manifest.recordings
+        ],
+    }
+
+
+def manifest_to_csv(manifest: Manifest, base: Path) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+
+    def fmt(v: Optional[float]) -> str:
+        return "" if v is None else f"{v:.3f}"
+
+    for r in manifest.recordings:
+        video = _relative_video(r, base)
+        if not r.seizures:
+            w.writerow([r.recording_id, r.subject_id, video, r.seizure_type, "", "", "", fmt(r.duration_s)])
+        for s in r.seizures:
+            w.writerow([r.recording_id, r.subject_id, video, r.seizure_type, fmt(s.eeg_onset_s),
+                        fmt(s.clinical_onset_s), fmt(s.end_s), fmt(r.duration_s)])
+    return buf.getvalue()
+
+
+def save_manifest(manifest: Manifest, path: str | Path) -> Path:
+    """Write atomically as CSV or JSON (by extension); video paths are made relative to ``path``."""
+    path = Path(path)
+    base = path.parent.resolve()
+    if path.suffix.lower() == ".json":
+        atomic_write_text(path, json.dumps(manifest_to_json(manifest, base), indent=2) + "\n")
+    elif path.suffix.lower() == ".csv":
+        atomic_write_text(path, manifest_to_csv(manifest, base))
+    else:
+        raise ManifestError(path, "manifest must end in .csv or .json")
+    manifest.path = path
+    return path

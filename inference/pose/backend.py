@@ -1,0 +1,50 @@
+"""The pose backend protocol: one pose model used for one video (``start`` -> ``process`` -> ``close``)."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+
+from inference.pose.joints import NUM_JOINTS
+
+
+class PoseBackend(ABC):
+    """One pose model, used for one video: ``start`` -> ``process`` per frame -> ``close``.
+
+    ``process(t, rgb)`` gets the sample time in seconds and an RGB uint8 ``[H, W, 3]`` frame and
+    returns ``xy`` float32 ``[14, 2]`` (pixels, NaN where missing) and ``conf`` float32 ``[14]``
+    in [0, 1] (0 where missing), joints in ``inference.joints.JOINT_NAMES`` order. Frames come
+    in increasing time order; a backend may track across them.
+    """
+
+    name: str = "abstract"
+
+    @abstractmethod
+    def params(self) -> dict[str, Any]:
+        """JSON-able parameters that change the output (part of the cache key)."""
+
+    def start(self, frame_size: tuple[int, int]) -> None:
+        """Prepare for a video of ``frame_size = (width, height)`` (load the model, reset tracking)."""
+        self.frame_size = (int(frame_size[0]), int(frame_size[1]))
+
+    @abstractmethod
+    def process(self, t: float, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Keypoints of the patient in one frame: ``(xy [14, 2], conf [14])``."""
+
+    def close(self) -> None:
+        """Release the model."""
+
+    def __enter__(self) -> "PoseBackend":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+
+def empty_pose() -> tuple[np.ndarray, np.ndarray]:
+    """``(xy, conf)`` of a frame with nobody found."""
+    return (np.full((NUM_JOINTS, 2), np.nan, dtype=np.float32), np.zeros(NUM_JOINTS, dtype=np.float32))
+
+

@@ -1,0 +1,186 @@
+"""Scoring a run on whole recordings: the probability trace at the review stride, event scoring
+by the SzCORE rules (``timescoring``), and the choice of event rules on validation recordings.
+
+Shared by training (event rules chosen on validation) and evaluation (test subjects), so both
+score exactly as the engine and the review window do.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+
+from inference.core.config import EventConfig, SegmentConfig
+from inference.core.progress import CancelToken, check_cancel
+from inference.dataset.segments import seizure_end
+from inference.results.events import detect_events
+
+TOL_BEFORE_S = 30.0  # timescoring EventScoring.Parameters defaults (SzCORE)
+TOL_AFTER_S = 60.0
+
+
+@dataclass
+class RecordingTrace:
+    """Probability trace of one whole recording at the review stride."""
+
+    recording_id: str
+    subject_id: str
+    starts: np.ndarray  # [N] seconds
+    ends: np.ndarray  # [N]
+    prob: np.ndarray  # [N] float32, NaN where the window has no value
+    attention: np.ndarray  # [N, 14]
+    duration_s: float
+
+
+def recording_trace(loaded, rec_clips, subject_id: str, stride_s: float, batch_size: int = 32,
+                    cancel: Optional[CancelToken] = None) -> RecordingTrace:
+    """Slide the run's window over a cached recording (see training_data.RecordingClips)."""
+    seg = loaded.segment_config
+    t = seg.frames_per_window
+    step = max(1, int(round(stride_s * seg.fps)))
+    n_win = (rec_clips.n_samples - t) // step + 1 if rec_clips.n_samples >= t else 0
+    starts = np.arange(n_win) * step / seg.fps
+    prob = np.full(n_win, np.nan, np.float32)
+    att = np.full((n_win, 14), np.nan, np.float32)
+    for i in range(0, n_win, batch_size):
+        check_cancel(cancel)
+        idx, wins = [], []
+        for k in range(i, min(n_win, i + batch_size)):
+            w = rec_clips.window(float(starts[k]), t)
+            if w is not None and w[2].any():
+                idx.append(k)
+                wins.append(w)
+        if wins:
+            p, a = loaded.predict(np.stack([w[0] for w in wins]), np.stack([w[1] for w in wins]),
+                                  np.stack([w[2] for w in wins]))
+            prob[idx] = p
+            att[idx] = a
+    return RecordingTrace(rec_clips.recording_id, subject_id, starts, starts + seg.window_s, prob, att,
+                          rec_clips.duration_s)
+
+
+def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def score_recording(trace: RecordingTrace, seizures, seg: SegmentConfig, events_cfg: EventConfig) -> dict[str, Any]:
+    """Alarms, per-seizure detection and latency, false alarms and interictal time of one recording."""
+    from timescoring.annotations import Annotation
+    from timescoring.scoring import EventScoring
+
+
+    dur = float(trace.duration_s)
+    alarms = detect_events(trace.starts, trace.ends, trace.prob, events_cfg)
+    refs = [(float(sz.eeg_onset_s), min(dur, seizure_end(sz, seg))) for sz in seizures]
+    refs = [(a, b) for a, b in refs if b > a and a < dur]
+    fs = 10
+    n = int(math.ceil(dur * fs))
+    ref_ann = Annotation([(a, b) for a, b in refs], fs, n)
+    hyp_ann = Annotation([(e.start_s, min(e.end_s, dur)) for e in alarms], fs, n)
+    sc = EventScoring(ref_ann, hyp_ann)
+    alarm_delay = max(seg.window_s, events_cfg.min_duration_s)
+    per_seizure = []
+    for sz, (a, b) in zip(seizures, refs):
+        lo, hi = a - TOL_BEFORE_S, b + TOL_AFTER_S
+        hits = [e for e in alarms if e.end_s > lo and e.start_s < hi]
+        row = {"eeg_onset_s": a, "clinical_onset_s": float(sz.clinical_onset_s), "end_s": b,
+               "detected": bool(hits), "latency_eeg_s": None, "latency_clinical_s": None}
+        if hits:
+            t_alarm = min(e.start_s for e in hits) + alarm_delay
+            row["latency_eeg_s"] = t_alarm - a
+            row["latency_clinical_s"] = t_alarm - float(sz.clinical_onset_s)
+        per_seizure.append(row)
+    guarded = _merge([(max(0.0, a - TOL_BEFORE_S), min(dur, b + TOL_AFTER_S)) for a, b in refs])
+    interictal_s = dur - sum(b - a for a, b in guarded)
+    # Time under alarm outside the extended seizures: exposes a detector that is always "on"
+    # (one alarm over a whole short recording is one detection and zero false alarms).
+    alarm_s = sum(max(0.0, min(e.end_s, dur) - e.start_s) for e in alarms)
+    alarm_in_guard = sum(max(0.0, min(e.end_s, b) - max(e.start_s, a)) for e in alarms for a, b in guarded)
+    return {"recording_id": trace.recording_id, "subject_id": trace.subject_id, "duration_s": dur,
+            "interictal_s": interictal_s, "interictal_alarm_s": max(0.0, alarm_s - alarm_in_guard),
+            "n_alarms": len(alarms), "false_alarms": int(sc.fp),
+            "ts_true_positives": int(sc.tp), "ts_reference_events": int(sc.refTrue),
+            "seizures": per_seizure, "alarms": [e.to_dict() for e in alarms],
+            "windows_without_value": int(np.sum(~np.isfinite(trace.prob))), "n_windows": int(len(trace.prob))}
+
+
+def summarise_events(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    seizures = [s for r in rows for s in r["seizures"]]
+    detected = [s for s in seizures if s["detected"]]
+    fa = sum(r["false_alarms"] for r in rows)
+    hours = sum(r["interictal_s"] for r in rows) / 3600.0
+
+    def stat(key: str) -> dict[str, float]:
+        v = np.asarray([s[key] for s in detected], dtype=np.float64)
+        if not len(v):
+            return {"mean": float("nan"), "median": float("nan"), "min": float("nan"), "max": float("nan")}
+        return {"mean": float(v.mean()), "median": float(np.median(v)), "min": float(v.min()), "max": float(v.max())}
+
+    return {"seizures": len(seizures), "detected": len(detected),
+            "sensitivity": len(detected) / len(seizures) if seizures else float("nan"),
+            "false_alarms": fa, "interictal_hours": hours,
+            "false_alarms_per_hour": fa / hours if hours > 0 else float("nan"),
+            "interictal_alarm_fraction": (sum(r.get("interictal_alarm_s", 0.0) for r in rows) / (hours * 3600.0)
+                                          if hours > 0 else float("nan")),
+            "latency_eeg_s": stat("latency_eeg_s"), "latency_clinical_s": stat("latency_clinical_s"),
+            "ts_sensitivity": (sum(r["ts_true_positives"] for r in rows) /
+                               max(1, sum(r["ts_reference_events"] for r in rows)))}
+
+
+def choose_event_rules(traces: list[tuple[RecordingTrace, Any]], seg: SegmentConfig, base: EventConfig,
+                       min_durations: tuple[float, ...], smoothings: tuple[int, ...],
+                       max_false_alarms_per_hour: float = 2.0) -> tuple[EventConfig, list[dict[str, Any]]]:
+    """Event rules (minimum duration x trailing smoothing) chosen on VALIDATION traces.
+
+    ``traces``: (whole-recording trace, its seizures) pairs. Every option is scored with
+    ``score_recording``, exactly as the test set is. Chosen: the highest seizure sensitivity among
+    options with at most ``max_false_alarms_per_hour``; ties go to the smallest alarm delay
+    (``max(window, min duration)`` plus the smoothing's lag of ``(k - 1) / 2`` strides), then to
+    fewer false alarms. The limit is only applied when validation holds enough interictal time for
+    one false alarm to stay under it (``hours * limit >= 1``); otherwise, or when no option meets
+    it, the highest sensitivity wins, then the fewest false alarms, then the delay. Otherwise a
+    short validation set would pick whichever rule silences every alarm, and miss every seizure:
+    the worse error in an EMU. Returns (rules, one row per option).
+    """
+    rows: list[dict[str, Any]] = []
+    for k in smoothings:
+        for d in min_durations:
+            cfg = base.replace(min_duration_s=float(d), smooth_windows=int(k))
+            ev = summarise_events([score_recording(t, sz, seg, cfg) for t, sz in traces])
+            sens = ev["sensitivity"] if math.isfinite(ev["sensitivity"]) else 0.0
+            fah = ev["false_alarms_per_hour"] if math.isfinite(ev["false_alarms_per_hour"]) else 0.0
+            rows.append({"min_duration_s": float(d), "smooth_windows": int(k), "seizures": ev["seizures"],
+                         "detected": ev["detected"], "sensitivity": sens, "false_alarms": ev["false_alarms"],
+                         "false_alarms_per_hour": fah, "interictal_hours": ev["interictal_hours"],
+                         "latency_eeg_mean_s": (ev["latency_eeg_s"]["mean"] if ev["detected"] else None),
+                         "delay_s": max(seg.window_s, float(d)) + (int(k) - 1) / 2 * seg.review_stride_s,
+                         "feasible": fah <= max_false_alarms_per_hour, "chosen": False})
+    if not rows:
+        return base, rows
+    measurable = rows[0]["interictal_hours"] * max_false_alarms_per_hour >= 1.0
+    feasible = [r for r in rows if r["feasible"]] if measurable else []
+    if feasible:
+        best = max(feasible, key=lambda r: (r["sensitivity"], -r["delay_s"], -r["false_alarms_per_hour"]))
+    else:
+        best = max(rows, key=lambda r: (r["sensitivity"], -r["false_alarms_per_hour"], -r["delay_s"]))
+    best["chosen"] = True
+    return base.replace(min_duration_s=best["min_duration_s"], smooth_windows=best["smooth_windows"]), rows
+
+
+def predict_window_set(loaded, windows, cancel: Optional[CancelToken] = None, batch: int = 32) -> np.ndarray:
+    """Probabilities ``[N]`` of a WindowSet through the run's ``predict`` (the engine's path)."""
+    prob = np.zeros(len(windows), np.float32)
+    for i in range(0, len(windows), batch):
+        check_cancel(cancel)
+        idx = list(range(i, min(len(windows), i + batch)))
+        c, p, m = windows.batch(idx)
+        prob[idx] = loaded.predict(c, p, m)[0]
+    return prob
