@@ -16,7 +16,8 @@ from typing import Any, Optional
 
 from PySide6.QtCore import QThread, Signal
 
-from inference.analysis.engine import AnalysisEngine, EngineConfig
+from inference.analysis.engine import AnalysisEngine
+from inference.analysis.settings import EngineConfig
 from inference.core.errors import Cancelled, SemioscopeError
 from inference.core.progress import CancelToken
 from inference.detector.checkpoint import load_run

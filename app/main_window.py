@@ -34,11 +34,12 @@ from app.analysis_worker import AnalysisWorker, warm_up_imports
 from app.export import export_events_csv, export_training_labels
 from app.frame_loader import FrameLoader
 from app.playback import PlaybackClock
-from inference.analysis.engine import EngineConfig, forecast_trace_stale
+from inference.analysis.settings import EngineConfig
 from inference.core.config import ClipConfig, EventConfig
 from inference.core.errors import SemioscopeError, VideoError
 from inference.dataset.manifest import load_manifest
 from inference.detector.checkpoint import load_run
+from inference.forecast.staleness import forecast_trace_stale
 from inference.forecast.trace import forecast_alarms, forecast_from_result
 from inference.pose.joints import JOINT_LABELS
 from inference.pose.keypoints import KeypointTrack

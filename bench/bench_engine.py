@@ -135,7 +135,8 @@ def bench_decode_pose(video: Path) -> tuple[float, float]:
 
 
 def bench_pipeline(video: Path, run: Path, keypoints: str | None) -> tuple[float, float, dict]:
-    from inference.analysis.engine import AnalysisEngine, EngineConfig
+    from inference.analysis.engine import AnalysisEngine
+    from inference.analysis.settings import EngineConfig
     from inference.detector.checkpoint import load_run
 
     engine = AnalysisEngine(load_run(run, device="auto"),

@@ -187,7 +187,7 @@ def test_confirm_reject_threshold_and_reload(qtbot, video_with_results):
 def test_background_analysis_in_window_and_errors(qtbot, tmp_path, assets):
     from PySide6.QtCore import QTimer
 
-    from inference.analysis.engine import EngineConfig
+    from inference.analysis.settings import EngineConfig
 
     d, src = assets
     run = make_tiny_run(tmp_path / "run")

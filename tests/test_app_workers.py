@@ -85,7 +85,7 @@ def test_worker_finishes_with_partials_and_keeps_gui_responsive(qtbot, tiny, tmp
     from PySide6.QtCore import QTimer
 
     from app.analysis_worker import AnalysisWorker
-    from inference.analysis.engine import EngineConfig
+    from inference.analysis.settings import EngineConfig
     from inference.results.result_file import AnalysisResult
 
     video, run = tiny
@@ -132,7 +132,7 @@ def test_worker_finishes_with_partials_and_keeps_gui_responsive(qtbot, tiny, tmp
 
 def test_worker_cancel_and_failure_messages(qtbot, tiny, tmp_path):
     from app.analysis_worker import AnalysisWorker
-    from inference.analysis.engine import EngineConfig
+    from inference.analysis.settings import EngineConfig
 
     video, run = tiny
     worker = AnalysisWorker(video, run, tmp_path / "r.result.npz",

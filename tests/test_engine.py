@@ -8,13 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.analysis.engine import (
-    AnalysisEngine,
-    EngineConfig,
-    NoPersonError,
-    analyze_video,
-    partial_path_for,
-)
+from inference.analysis.batch import analyze_video
+from inference.analysis.engine import AnalysisEngine
+from inference.analysis.settings import EngineConfig, NoPersonError, partial_path_for
 from inference.core.config import ClipConfig, EventConfig, SegmentConfig
 from inference.core.device import DeviceChoice
 from inference.core.errors import Cancelled, InputFileError

@@ -47,16 +47,19 @@ def assets(tmp_path_factory):
 
 
 def _engine(model, clf, **kw):
-    from inference.analysis.engine import AnalysisEngine, EngineConfig
+    from inference.analysis.engine import AnalysisEngine
+    from inference.analysis.settings import EngineConfig
 
     return AnalysisEngine(model, EngineConfig(keypoints="gt", batch_size=4, flush_every_s=1e9,
                                               forecast_model=str(clf) if clf else None, **kw))
 
 
 def test_engine_adds_an_aligned_forecast_trace_resumes_and_reuses(assets, tmp_path):
-    from inference.analysis.engine import analyze_file, forecast_trace_stale, partial_path_for
+    from inference.analysis.batch import analyze_file
+    from inference.analysis.settings import partial_path_for
     from inference.core.errors import Cancelled
     from inference.core.progress import CancelToken
+    from inference.forecast.staleness import forecast_trace_stale
     from inference.forecast.trace import forecast_trace, window_starts
     from inference.results.result_file import AnalysisResult
 
@@ -205,7 +208,7 @@ def test_window_computes_a_missing_forecast_without_redoing_the_detector(qtbot, 
     from app_helpers import make_tiny_run, make_video
 
     from app.main_window import results_path_for
-    from inference.analysis.engine import EngineConfig
+    from inference.analysis.settings import EngineConfig
     from inference.results.result_file import AnalysisResult
 
     _, _, clf0, clf1 = assets

@@ -5,8 +5,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from inference.analysis.engine import AnalysisEngine, EngineConfig, analyze_file
+from inference.analysis.batch import analyze_file
+from inference.analysis.engine import AnalysisEngine
 from inference.analysis.ray_batch import analyze_with_ray
+from inference.analysis.settings import EngineConfig
 from inference.core.errors import InputFileError, SemioscopeError
 from inference.core.progress import cli_progress
 from inference.dataset.manifest import load_manifest

@@ -5,7 +5,7 @@ import argparse
 
 from app.commands.review import open_review_window
 from app.main_window import results_path_for
-from inference.analysis.engine import EngineConfig
+from inference.analysis.settings import EngineConfig
 from inference.core.atomic import atomic_write_json
 from inference.core.cache import DEMO, cache_dir
 from inference.core.config import SplitConfig, load_default_config

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from app.main_window import MainWindow, load_style_sheet, remembered_reviewer
-from inference.analysis.engine import EngineConfig
+from inference.analysis.settings import EngineConfig
 from inference.core.cache import cache_root
 from inference.core.errors import SemioscopeError
 from inference.results.result_file import AnalysisResult

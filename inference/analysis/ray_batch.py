@@ -14,7 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Sequence
 
-from inference.analysis.engine import AnalysisEngine, EngineConfig, FileOutcome, analyze_file
+from inference.analysis.batch import FileOutcome, analyze_file
+from inference.analysis.engine import AnalysisEngine
+from inference.analysis.settings import EngineConfig
 from inference.core.atomic import atomic_write_bytes
 from inference.core.errors import SemioscopeError
 from inference.core.progress import ProgressFn, cli_progress
