@@ -42,6 +42,7 @@ from inference.detector.checkpoint import load_run
 from inference.forecast.staleness import forecast_trace_stale
 from inference.forecast.trace import forecast_alarms, forecast_from_result
 from inference.pose.joints import JOINT_LABELS
+from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
 from inference.results.events import Event, detect_events
 from inference.results.result_file import AnalysisResult
@@ -410,7 +411,7 @@ class MainWindow(QMainWindow):
         cfg = self.engine_config
         if cfg is None or getattr(cfg, "keypoints", None) != "gt":
             return
-        side = video.with_name(video.stem + ".keypoints.npz")
+        side = sidecar_path(video)
         if side.exists():
             try:
                 self._keypoints = KeypointTrack.load(side)

@@ -74,6 +74,7 @@ def _encode_bframes(src: Path, dst: Path) -> None:
 def prepare_video(data: Path, minutes: int, size=(1280, 720), encoding: str = "zerolatency") -> Path:
     from bench_engine import concat_recording  # the engine bench's remux helper (one copy of it)
 
+    from inference.pose.keypoint_files import sidecar_path
     from inference.synth.generator import SynthConfig, generate_recording
 
     data.mkdir(parents=True, exist_ok=True)
@@ -84,9 +85,9 @@ def prepare_video(data: Path, minutes: int, size=(1280, 720), encoding: str = "z
         generate_recording(tmp, "bench", base.stem, seed=1, config=SynthConfig(size=size), duration_s=60.0,
                            eeg_onset_s=25.0)
         os.replace(tmp, base)
-        side_tmp = tmp.with_name(tmp.stem + ".keypoints.npz")
+        side_tmp = sidecar_path(tmp)
         if side_tmp.exists():
-            os.replace(side_tmp, base.with_name(base.stem + ".keypoints.npz"))
+            os.replace(side_tmp, sidecar_path(base))
         print(f"generated the base minute ({size[0]}x{size[1]}) in {time.perf_counter() - t0:.0f} s", flush=True)
     # EMU systems record H.264 at a modest bit rate; the generator's MPEG-4 minute is ~260 MB at
     # 720p (16 GB an hour), so the minute is re-encoded once (x264, CRF 23, a keyframe every 2 s).
@@ -107,7 +108,7 @@ def prepare_video(data: Path, minutes: int, size=(1280, 720), encoding: str = "z
                     w.write(rgb, r.frame_to_time(i))
         else:
             _encode_bframes(base, tmp)
-        shutil.copy(base.with_name(base.stem + ".keypoints.npz"), h264.with_name(h264.stem + ".keypoints.npz"))
+        shutil.copy(sidecar_path(base), sidecar_path(h264))
         os.replace(tmp, h264)
         print(f"re-encoded the base minute as H.264 ({ENCODINGS[encoding]}) in {time.perf_counter() - t0:.0f} s",
               flush=True)

@@ -10,6 +10,7 @@ from inference.core.atomic import atomic_write_json
 from inference.core.cache import DEMO, cache_dir
 from inference.core.config import SplitConfig, load_default_config
 from inference.core.progress import cli_log, cli_progress
+from inference.core.run_folder import is_run_folder
 from inference.dataset.manifest import Manifest, load_manifest, save_manifest
 from inference.synth import SynthConfig, generate_dataset, generate_recording
 from inference.training.loop import TrainConfig, train_run
@@ -119,7 +120,7 @@ def prepare_model(root, manifest, device: str = "auto"):
     run = root / "model"
     stamp = run / "demo.done.json"
     want = {**TRAINING, "dataset": DATASET}
-    if _stamp_ok(stamp, want) and (run / "run.json").exists():
+    if _stamp_ok(stamp, want) and is_run_folder(run):
         return run
     shutil.rmtree(run, ignore_errors=True)
     cfg = load_default_config()

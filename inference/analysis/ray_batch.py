@@ -20,7 +20,8 @@ from inference.analysis.settings import EngineConfig
 from inference.core.atomic import atomic_write_bytes
 from inference.core.errors import SemioscopeError
 from inference.core.progress import ProgressFn, cli_progress
-from inference.detector.checkpoint import RUN_JSON, WEIGHTS_FILE, load_run, read_run_config
+from inference.core.run_folder import RUN_JSON, WEIGHTS_FILE, is_run_folder
+from inference.detector.checkpoint import load_run, read_run_config
 from inference.video.index import probe_durations
 
 
@@ -36,7 +37,7 @@ def _analyze_task(video: str, out_path: str, run_name: str, run_path: str, run_f
 
     with tempfile.TemporaryDirectory(prefix="semioscope-ray-") as tmp:
         run_dir = Path(run_path)
-        if not (run_dir / "run.json").is_file():
+        if not is_run_folder(run_dir):
             run_dir = Path(tmp) / run_name  # same folder name: it is part of the model identity
             run_dir.mkdir()
             for name, data in run_files.items():

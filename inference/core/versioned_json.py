@@ -55,4 +55,20 @@ def read_format_json(path: str | Path, fmt: str, max_version: int,
     return parse_format_json(raw, path, fmt, max_version, error_cls, what=what)
 
 
-__all__ = ["check_format_header", "parse_format_json", "read_format_json"]
+def read_folder_json(folder: str | Path, filename: str, fmt: str, max_version: int,
+                     error_cls: Type[InputFileError] = InputFileError, *, what: str, folder_what: str) -> dict:
+    """Read the versioned JSON file ``filename`` that makes ``folder`` a ``folder_what`` folder
+    (a run, a forecast model), with one wording of every failure: the folder is missing, is a
+    file, lacks the JSON file, or the file is not a ``fmt`` file of version ``<= max_version``."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise error_cls(folder, f"{folder_what} folder not found")
+    if not folder.is_dir():
+        raise error_cls(folder, f"not a folder (give the {folder_what} folder that holds {filename})")
+    path = folder / filename
+    if not path.is_file():
+        raise error_cls(path, f"missing: not a Semioscope {folder_what} folder")
+    return read_format_json(path, fmt, max_version, error_cls, what=what)
+
+
+__all__ = ["check_format_header", "parse_format_json", "read_folder_json", "read_format_json"]

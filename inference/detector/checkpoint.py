@@ -24,17 +24,14 @@ from inference.core.atomic import atomic_write_bytes, atomic_write_json
 from inference.core.config import ClipConfig, EventConfig, SegmentConfig
 from inference.core.device import choose_device
 from inference.core.errors import CheckpointError, SemioscopeError
+from inference.core.run_folder import RUN_FORMAT, RUN_JSON, RUN_VERSION, WEIGHTS_FILE, run_json_path
 from inference.core.version import __version__
-from inference.core.versioned_json import read_format_json
+from inference.core.versioned_json import read_folder_json
 from inference.detector.clips import to_float
 from inference.detector.finetune_modes import LoraSettings, apply_mode
 from inference.detector.model import CrossJointDetector, DetectorConfig
 from inference.pose.joints import JOINT_NAMES, NUM_JOINTS
 
-RUN_FORMAT = "semioscope.run"
-RUN_VERSION = 1
-RUN_JSON = "run.json"
-WEIGHTS_FILE = "model.safetensors"
 WEIGHTS_FORMAT = "semioscope.detector"
 
 
@@ -111,16 +108,9 @@ def make_run_config(*, detector, mode: str, lora, segments: SegmentConfig, clips
 
 def read_run_config(run_dir: str | Path) -> dict[str, Any]:
     """Parse and check ``run.json``. Raises CheckpointError naming the file and the problem."""
-    run_dir = Path(run_dir)
-    if not run_dir.exists():
-        raise CheckpointError(run_dir, "run folder not found")
-    if not run_dir.is_dir():
-        raise CheckpointError(run_dir, "not a folder (give the run folder that holds run.json and model.safetensors)")
-    path = run_dir / RUN_JSON
-    if not path.is_file():
-        raise CheckpointError(path, "missing: not a Semioscope run folder (or training has not saved a model yet)")
     # Tests and users grep for "not a Semioscope run": keep that wording via ``what``.
-    rc = read_format_json(path, RUN_FORMAT, RUN_VERSION, CheckpointError, what="run")
+    path = run_json_path(run_dir)
+    rc = read_folder_json(run_dir, RUN_JSON, RUN_FORMAT, RUN_VERSION, CheckpointError, what="run", folder_what="run")
     for key in ("detector", "finetune", "joints", "segments", "clips", "events", "threshold"):
         if key not in rc:
             raise CheckpointError(path, f"incomplete run.json: missing {key!r}")

@@ -30,7 +30,7 @@ from typing import Any, Optional
 
 from inference.core.atomic import atomic_write_json
 from inference.core.errors import CheckpointError, SemioscopeError
-from inference.core.versioned_json import read_format_json
+from inference.core.versioned_json import read_folder_json
 from inference.detector.checkpoint import load_tensors, save_tensors
 
 FORECAST_FORMAT = "semioscope.forecast"
@@ -194,13 +194,9 @@ def write_forecast_json(folder: str | Path, kind: str, videomae_config, extra: d
 
 def read_forecast_json(folder: str | Path, kind: Optional[str] = None) -> dict[str, Any]:
     """Parse and check ``forecast.json``; ``kind`` requires a pretrained or classifier folder."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise CheckpointError(folder, "forecast model folder not found")
-    path = folder / FORECAST_JSON
-    if not path.is_file():
-        raise CheckpointError(path, "missing: not a Semioscope forecast model folder")
-    info = read_format_json(path, FORECAST_FORMAT, FORECAST_VERSION, CheckpointError, what="forecast model file")
+    path = Path(folder) / FORECAST_JSON
+    info = read_folder_json(folder, FORECAST_JSON, FORECAST_FORMAT, FORECAST_VERSION, CheckpointError,
+                            what="forecast model file", folder_what="forecast model")
     if "videomae_config" not in info:
         raise CheckpointError(path, "incomplete: missing videomae_config")
     if kind is not None and info.get("kind") != kind:

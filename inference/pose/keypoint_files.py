@@ -48,10 +48,13 @@ OPENPOSE_LAYOUTS: dict[int, tuple[str, np.ndarray]] = {
 _FRAME_NUMBER = re.compile(r"(\d+)(?!.*\d)")  # last number in the file name
 
 
+KEYPOINT_SIDECAR_SUFFIX = ".keypoints.npz"
+
+
 def sidecar_path(video_path: str | Path) -> Path:
     """Where the synthetic generator puts a video's ground-truth track: ``<id>.keypoints.npz``."""
     p = Path(video_path)
-    return p.with_name(p.stem + ".keypoints.npz")
+    return p.with_name(p.stem + KEYPOINT_SIDECAR_SUFFIX)
 
 
 def resolve_keypoint_file(spec: str, video: Path) -> Path:
@@ -67,7 +70,7 @@ def resolve_keypoint_file(spec: str, video: Path) -> Path:
         return path
     path = Path(spec)
     if path.is_dir():
-        for cand in (path / (video.stem + ".keypoints.npz"), path / video.stem):
+        for cand in (path / sidecar_path(video).name, path / video.stem):
             if cand.exists():
                 return cand
         if any(path.glob("*.json")):

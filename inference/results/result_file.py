@@ -36,6 +36,7 @@ import numpy as np
 from inference.core.atomic import atomic_write, atomic_write_text
 from inference.core.errors import InputFileError
 from inference.core.fingerprint import file_fingerprint
+from inference.core.run_folder import run_json_path
 from inference.pose.joints import JOINT_NAMES, NUM_JOINTS
 from inference.pose.keypoints import KeypointTrack
 from inference.results.events import Event
@@ -345,7 +346,7 @@ def _run_config_of(obj: Any) -> dict[str, Any]:
         return obj
     if isinstance(obj, (str, Path)):
         p = Path(obj)
-        p = p / "run.json" if p.is_dir() else p
+        p = run_json_path(p) if p.is_dir() else p
         try:
             return json.loads(p.read_text("utf-8"))
         except FileNotFoundError:

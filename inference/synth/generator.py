@@ -27,6 +27,7 @@ from inference.core.atomic import atomic_write_json
 from inference.core.errors import Cancelled
 from inference.core.progress import CancelToken, ProgressFn, check_cancel
 from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure, save_manifest
+from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
 from inference.synth.appearance import sample_look
 from inference.synth.behaviour import plan_recording, pose_at, sample_traits
@@ -238,7 +239,7 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
         sz = plan.seizure
         seizures = (Seizure(_r3(sz.eeg_onset_s), _r3(sz.clinical_onset_s), _r3(sz.end_s)),)
     stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    kp_path = path.with_name(stem + ".keypoints.npz")
+    kp_path = sidecar_path(path)
     KeypointTrack(times, xy, conf, (w, h), source="synthetic-gt",
                   meta={"recording_id": recording_id, "subject_id": subject_id, "generator_version": GENERATOR_VERSION}
                   ).save(kp_path)

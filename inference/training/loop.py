@@ -45,11 +45,12 @@ from inference.core.config import ClipConfig, DictMixin, EventConfig, PoseConfig
 from inference.core.device import choose_device, inference_mode, torch_threads
 from inference.core.errors import CheckpointError, SemioscopeError
 from inference.core.progress import CancelToken, ProgressFn, check_cancel, no_progress
+from inference.core.run_folder import RUN_JSON, is_run_folder
 from inference.dataset.manifest import Manifest
 from inference.dataset.manifest_checks import require_valid
 from inference.dataset.segments import segment_manifest
 from inference.dataset.splits import split_subjects
-from inference.detector.checkpoint import RUN_JSON, load_run, load_tensors, make_run_config, save_run, save_tensors
+from inference.detector.checkpoint import load_run, load_tensors, make_run_config, save_run, save_tensors
 from inference.detector.clips import to_float
 from inference.detector.finetune_modes import LoraSettings, apply_mode, describe_counts
 from inference.detector.model import build_detector, preset_config
@@ -413,7 +414,7 @@ def _train_run(manifest, run_dir, tcfg, seg_cfg, clip_cfg, split_cfg, event_cfg,
 
     run_dir = Path(run_dir)
     state_json = run_dir / TRAIN_STATE_JSON
-    if not resume and (state_json.exists() or (run_dir / RUN_JSON).exists()):
+    if not resume and (state_json.exists() or is_run_folder(run_dir)):
         raise SemioscopeError(f"{run_dir}: already holds a run; pass --resume to continue it or choose another --out")
     resume_state: Optional[dict[str, Any]] = None
     if resume and state_json.exists():

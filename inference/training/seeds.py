@@ -8,6 +8,7 @@ from typing import Any, Callable, Optional
 from inference.core.atomic import atomic_write_json, atomic_write_text
 from inference.core.config import ClipConfig, EventConfig, PoseConfig, SegmentConfig, SplitConfig
 from inference.core.progress import CancelToken, ProgressFn, no_progress
+from inference.core.run_folder import is_run_folder
 from inference.dataset.splits import SubjectSplit
 from inference.detector.checkpoint import read_run_config
 from inference.training.evaluation import (
@@ -39,7 +40,7 @@ def evaluate_seeds(run_dir: str | Path, n_seeds: int, manifest=None, cache_dir: 
     for k in range(1, max(1, n_seeds)):
         seed = tcfg.seed + k
         sub = run_dir / "seeds" / f"seed_{seed}"
-        if not (sub / "run.json").exists() or not (sub / "train_state.json").exists() or \
+        if not is_run_folder(sub) or not (sub / "train_state.json").exists() or \
                 not json.loads((sub / "train_state.json").read_text("utf-8")).get("finished"):
             log(f"training seed {seed} -> {sub}")
             train_run(manifest, sub, tcfg.replace(seed=seed), SegmentConfig.from_dict(rc["segments"]),
