@@ -1,16 +1,37 @@
 """The ``semioscope`` entry point: help for every subcommand, and errors shown without tracebacks."""
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
+
 import pytest
 
-from app.cli import _command_modules, main
+from app.cli import command_infos, main
 
-COMMANDS = [m.NAME for m in _command_modules()]
+COMMANDS = [i.name for i in command_infos()]
 
 
 def test_all_subcommands_registered():
     assert {"analyze", "clips", "demo", "evaluate", "forecast", "import-emu", "pose", "review",
             "segments", "synth", "train"} <= set(COMMANDS)
+
+
+def test_help_constants_read_without_import_match_the_modules():
+    """--help reads NAME/HELP/ORDER/DESCRIPTION from source; they must be what the module says."""
+    for info in command_infos():
+        mod = importlib.import_module(info.module)
+        assert (info.name, info.help, info.order) == (mod.NAME, mod.HELP, getattr(mod, "ORDER", 100))
+        assert info.description == getattr(mod, "DESCRIPTION", mod.HELP)
+
+
+def test_top_level_help_imports_no_command_torch_or_qt():
+    code = ("import sys; from app.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('torch', 'PySide6', 'transformers', 'app.commands.train') if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out, out
 
 
 def test_top_level_help_lists_every_subcommand(capsys):

@@ -9,9 +9,10 @@ from inference.dataset.manifest import Recording, Seizure
 from inference.forecast.corpora import clip_sample_times
 from inference.forecast.fewshot import binary_metrics
 from inference.forecast.labels import ForecastLabelConfig, recording_clips
-from inference.synth.behaviour import plan_recording, pose_at, prodrome_length, sample_traits
+from inference.synth.behaviour import pose_at
 from inference.synth.body import BodyShape, forward
 from inference.synth.generator import _rng
+from inference.synth.plans import plan_recording, prodrome_length, sample_traits
 
 BODY = BodyShape()
 LABELS = ForecastLabelConfig(clip_s=5.0, horizon_s=5.0, guard_s=15.0, negative_stride_s=2.5)

@@ -13,9 +13,11 @@ from inference.dataset.manifest import load_manifest
 from inference.pose.joints import JOINT_INDEX
 from inference.pose.keypoints import KeypointTrack
 from inference.synth import SynthConfig, generate_animal_corpus, generate_dataset, generate_recording
-from inference.synth.behaviour import PRODROME_KINDS, plan_recording, pose_at, sample_traits
+from inference.synth.behaviour import pose_at
 from inference.synth.body import BodyShape, forward
 from inference.synth.generator import RecordingScene, _rng
+from inference.synth.motion import PRODROME_KINDS
+from inference.synth.plans import plan_recording, sample_traits
 from inference.video.index import probe
 from inference.video.reader import VideoReader
 

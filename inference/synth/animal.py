@@ -17,7 +17,7 @@ import numpy as np
 
 from inference.core.atomic import atomic_write_json
 from inference.core.progress import CancelToken, ProgressFn, check_cancel
-from inference.synth.behaviour import jerk
+from inference.synth.motion import jerk
 from inference.synth.render import _AA, _S, _SHIFT, _pt, _scale, _tones, blob, capsule
 from inference.video.writer import VideoWriter
 

@@ -30,8 +30,9 @@ from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Record
 from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
 from inference.synth.appearance import sample_look
-from inference.synth.behaviour import plan_recording, pose_at, sample_traits
+from inference.synth.behaviour import pose_at
 from inference.synth.body import Camera, forward
+from inference.synth.plans import plan_recording, sample_traits
 from inference.synth.render import VIEW_EXTENT, NightLook, PatientPainter, blur_face, make_background
 from inference.video.writer import VideoWriter
 
