@@ -124,7 +124,7 @@ class FrameLoader(QThread):
     def _preview_first_frame(self) -> None:
         """Frame 0 straight from the container, before the index exists (best effort)."""
         try:
-            import av
+            import av  # PyAV takes ~0.1 s to import: only once a file is opened
 
             with av.open(str(self.path)) as container:
                 stream = container.streams.video[0]
@@ -191,7 +191,8 @@ class FrameLoader(QThread):
         """Follow the running clock until it stops or a request (a seek) arrives."""
         reader, clock = self.reader, self._clock
         pts, n = reader.index.pts_s, len(reader.index)
-        held = None  # (frame, decoder frame) decoded ahead of the clock, shown when it is due
+        # (frame, decoder frame, late): decoded, then shown or skipped once the clock reaches it.
+        decoded = None
         last_show = time.perf_counter()
         while not self._interrupted():
             t, playing = clock.now()
@@ -201,50 +202,59 @@ class FrameLoader(QThread):
                 if frame != self.shown:
                     self._serve(frame, time.perf_counter())
                 return
-            if held is not None:
-                i, av_frame = held
-                if pts[i] > t:  # early: sleep until due (a seek, pause or stop wakes us)
-                    with self._cond:
-                        if self._pending is None and not self._stopping:
-                            self._cond.wait(min((pts[i] - t) / clock.speed, 0.1))
+            if decoded is None:
+                want = reader.time_to_frame(t)
+                self._keep_up(t, want)
+                try:
+                    got = reader.decode_next()
+                except Exception as exc:
+                    self.failed.emit(want, f"{reader.path}: playback stopped at frame {want} ({type(exc).__name__}: {exc})")
+                    return
+                if got is None:  # the end: wait for the clock to stop there
+                    self._sleep(0.02)
                     continue
-                held = None
-                if time.perf_counter() - last_show >= self.MIN_SHOW_GAP_S:
-                    self._show(i, av_frame)
-                    last_show = time.perf_counter()
-                else:
-                    self.play_skipped += 1
+                i, av_frame = got
+                t, _ = clock.now()
+                decoded = (i, av_frame, i + 1 < n and pts[i + 1] <= t)  # late: its successor is due
+            i, av_frame, late = decoded
+            if pts[i] > t:  # early: sleep until due (a seek, pause or stop wakes us)
+                self._sleep(min((pts[i] - t) / clock.speed, 0.1))
                 continue
-            want = reader.time_to_frame(t)
-            nxt = reader.next_frame
-            # Where the clock will be once a keyframe is decoded: jumping there lands on time.
-            ahead = reader.time_to_frame(t + self.JUMP_LEAD_S * clock.speed)
-            key = reader.index.keyframe_at_or_before(ahead)
-            if nxt is None or nxt > want + 1 or (key is not None and key > nxt):
-                # Elsewhere (after a seek), or behind by more than the rest of this group of
-                # pictures: restart at the keyframe before the clock, skipping what is late.
-                reader.start_at_keyframe(ahead if key is not None and nxt is not None and key > nxt else want)
-                self.play_jumps += 1
-            try:
-                got = reader.decode_next()
-            except Exception as exc:
-                self.failed.emit(want, f"{reader.path}: playback stopped at frame {want} ({type(exc).__name__}: {exc})")
-                return
-            if got is None:  # the end: wait for the clock to stop there
-                with self._cond:
-                    if self._pending is None and not self._stopping:
-                        self._cond.wait(0.02)
-                continue
-            i, av_frame = got
-            t, _ = clock.now()
-            late = i + 1 < n and pts[i + 1] <= t  # its successor is already due
-            if pts[i] > t:
-                held = got
-            elif i > self.shown and time.perf_counter() - last_show >= (self.MAX_SHOW_GAP_S if late else self.MIN_SHOW_GAP_S):
+            decoded = None
+            if self._shows(i, late, t, time.perf_counter() - last_show):
                 self._show(i, av_frame)
                 last_show = time.perf_counter()
             else:
                 self.play_skipped += 1  # decoded for the frames after it, never converted
+
+    def _keep_up(self, t: float, want: int) -> None:
+        """Restart decoding at a keyframe when the decoder is elsewhere (after a seek) or behind
+        the clock by more than the rest of its group of pictures, skipping what is late."""
+        reader = self.reader
+        nxt = reader.next_frame
+        # Where the clock will be once a keyframe is decoded: jumping there lands on time.
+        ahead = reader.time_to_frame(t + self.JUMP_LEAD_S * self._clock.speed)
+        key = reader.index.keyframe_at_or_before(ahead)
+        if nxt is None or nxt > want + 1 or (key is not None and key > nxt):
+            reader.start_at_keyframe(ahead if key is not None and nxt is not None and key > nxt else want)
+            self.play_jumps += 1
+
+    def _shows(self, frame: int, late: bool, t: float, since_show_s: float) -> bool:
+        """Whether a decoded frame that is due at clock time ``t`` is converted and shown.
+
+        Not sooner than ``MIN_SHOW_GAP_S`` after the last one (``MAX_SHOW_GAP_S`` while late:
+        converting and painting would take the decoder's CPU), and never a step back behind the
+        frame on screen (the lead-in to a seek target) unless the clock itself went back there.
+        """
+        if since_show_s < (self.MAX_SHOW_GAP_S if late else self.MIN_SHOW_GAP_S):
+            return False
+        return frame > self.shown or t < self.reader.index.pts_s[self.shown]
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait up to ``seconds``; a request, stop, pause or change of speed ends it early."""
+        with self._cond:
+            if self._pending is None and not self._stopping:
+                self._cond.wait(seconds)
 
     def _show(self, frame: int, av_frame) -> None:
         self.play_shown += 1

@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 from conftest import frame_number_of
 
+import inference.video.index as video_index
 from inference.core.errors import VideoError
-from inference.video.index import FrameIndex, probe, probe_durations
+from inference.core.fingerprint import file_fingerprint
+from inference.video.index import FrameIndex, _build_index, probe, probe_durations
 from inference.video.reader import VideoReader
+from inference.video.writer import write_video
 
 
 def test_constant_rate_metadata_and_seek(numbered_video):
@@ -64,7 +67,6 @@ def test_h264_with_reordered_frames(numbered_video):
 def test_truncated_file_stays_readable_and_says_where(numbered_video, tmp_path):
     path = numbered_video(n=90, fps=30, size=(64, 48))
     # Make frames incompressible so truncation cuts through frame data, not just the header.
-    from inference.video.writer import write_video
     rng = np.random.default_rng(0)
     frames = [rng.integers(0, 255, (48, 64, 3), dtype=np.uint8) for _ in range(90)]
     path = write_video(tmp_path / "noisy.mp4", frames, fps=30)
@@ -117,7 +119,7 @@ def test_frame_index_pure_functions():
 def _textured_bframe_video(path, n=72, size=(128, 96), gop=24):
     """x264 with its defaults (3 B-frames, B-pyramid: some frames are never referenced) over a
     moving texture, so a frame decoded from the wrong references would differ in its pixels."""
-    import av
+    import av  # PyAV and scikit-image are slow to import: only for the tests that need them
     from skimage import data
 
     w, h = size
@@ -196,11 +198,39 @@ def test_player_api_decodes_in_sequence_and_jumps_to_keyframes(numbered_video):
         assert r.decode_next() is None
 
 
+def test_player_decoding_after_random_access_is_bit_exact(bframe_video):
+    """``decode_next`` goes on where ``read_frame`` stopped, and from keyframes, in order and
+    bit-exact (frames before its start that nothing refers to may be skipped undecoded)."""
+    path, sequential = bframe_video
+    with VideoReader(path, cache_mb=64) as r:
+        r.read_frame(30)
+        got = [r.decode_next() for _ in range(10)]
+        assert [i for i, _ in got] == list(range(31, 41)) and r.seeks == 1
+        key = r.index.keyframe_at_or_before(60)
+        assert 40 < key < 60
+        r.start_at_keyframe(60)
+        while (item := r.decode_next()) is not None:
+            got.append(item)
+        assert [i for i, _ in got] == list(range(31, 41)) + list(range(key, 72)) and r.seeks == 2
+        for i, av_frame in got:
+            assert np.array_equal(r.to_rgb(av_frame), sequential[i]), f"frame {i} differs"
+    # Keyframes unknown: the first decode_next seeks and starts at the frame asked for; the
+    # frames it decodes on the way are kept like any others.
+    with VideoReader(path, cache_mb=64) as r:
+        r.index.keyframes = None
+        r.start_at_keyframe(40)
+        i, av_frame = r.decode_next()
+        assert i == 40 and np.array_equal(r.to_rgb(av_frame), sequential[40])
+        lead_in = [k for k in range(40) if k in r.cache]
+        assert lead_in and r.frames_decoded == len(lead_in) + 1 and r.next_frame == 41
+        for k in lead_in:
+            assert np.array_equal(r.read_frame(k), sequential[k])
+        assert r.seeks == 1 and r.decode_next()[0] == 41
+
+
 @pytest.mark.parametrize("codec,times", [("mpeg4", None), ("libx264", None),
                                          ("mpeg4", [k * 0.02 for k in range(30)] + [0.6 + k * 0.05 for k in range(30)])])
 def test_index_from_sample_table_equals_demuxed_index(numbered_video, codec, times):
-    from inference.video.index import _build_index
-
     path = numbered_video(n=60, fps=30, codec=codec, times=times)
     fast, slow = _build_index(path, use_sample_table=True), _build_index(path, use_sample_table=False)
     np.testing.assert_array_equal(fast[0].pts_s, slow[0].pts_s)
@@ -209,28 +239,25 @@ def test_index_from_sample_table_equals_demuxed_index(numbered_video, codec, tim
 
 
 def test_demuxed_index_is_cached_by_fingerprint(bframe_video, tmp_path, monkeypatch):
-    import inference.video.index as video
-    from inference.core.fingerprint import file_fingerprint
-
     path, _ = bframe_video  # B-frames: pts != dts, so the sample table is not used
     monkeypatch.setenv("SEMIOSCOPE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(video, "INDEX_CACHE_MIN_FRAMES", 10)
-    reference = video._build_index(path, use_sample_table=False)
-    first = video._build_index(path)
-    cached = video.index_cache_path(file_fingerprint(path))
+    monkeypatch.setattr(video_index, "INDEX_CACHE_MIN_FRAMES", 10)
+    reference = video_index._build_index(path, use_sample_table=False)
+    first = video_index._build_index(path)
+    cached = video_index.index_cache_path(file_fingerprint(path))
     assert cached.exists()
 
     def no_demux(*a):
         raise AssertionError("demuxed although the index is cached")
 
-    real_demux = video._demux_packets
-    monkeypatch.setattr(video, "_demux_packets", no_demux)
-    second = video._build_index(path)
+    real_demux = video_index._demux_packets
+    monkeypatch.setattr(video_index, "_demux_packets", no_demux)
+    second = video_index._build_index(path)
     for got in (first, second):
         np.testing.assert_array_equal(got[0].pts_s, reference[0].pts_s)
         np.testing.assert_array_equal(got[0].keyframes, reference[0].keyframes)
         assert got[1] == reference[1] and got[2] == reference[2] and got[0].end_s == reference[0].end_s
     cached.write_bytes(b"damaged")  # never trusted: demuxed again and rewritten
-    monkeypatch.setattr(video, "_demux_packets", real_demux)
-    np.testing.assert_array_equal(video._build_index(path)[0].pts_s, reference[0].pts_s)
+    monkeypatch.setattr(video_index, "_demux_packets", real_demux)
+    np.testing.assert_array_equal(video_index._build_index(path)[0].pts_s, reference[0].pts_s)
     assert cached.read_bytes() != b"damaged"

@@ -9,6 +9,7 @@ Times are seconds relative to the first presented frame.
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -111,7 +112,7 @@ class FrameIndex:
 
 
 def _open_container(path: Path):
-    import av
+    import av  # PyAV takes ~0.1 s to import: only once a file is opened
 
     if not path.exists():
         raise VideoError(path, "file not found")
@@ -207,9 +208,6 @@ def _load_cached_scan(path: Path, fingerprint: str) -> Optional[dict]:
 
 
 def _store_scan(fingerprint: str, scan: dict) -> None:
-    import io
-
-
     buf = io.BytesIO()
     np.savez(buf, version=_INDEX_CACHE_VERSION, fingerprint=fingerprint, **scan)
     try:

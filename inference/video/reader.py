@@ -202,16 +202,33 @@ class VideoReader:
             if hit is not None:
                 return hit
             if self._can_continue_to(frame):
-                got = self._advance_to(frame)
-                if got is not None:
-                    return got
+                got = self._decode_forward_to(frame)
+                if got is not None and got[0] == frame:
+                    return got[1]
             self._seek_before(frame)
-            got = self._advance_to(frame)
-            if got is None:
+            got = self._decode_forward_to(frame)
+            if got is None or got[0] != frame:
+                self._decoder = None  # the target was lost (undecodable): the next request seeks
                 raise VideoError(self.path, f"frame {frame} (t={self.index.pts_s[frame]:.3f} s) cannot be decoded")
-            return got
+            return got[1]
 
-    def _advance_to(self, frame: int):
+    def decode_next(self) -> Optional[tuple[int, object]]:
+        """``(frame index, decoder frame)`` of the next frame in sequence (after the last one
+        decoded, or the first frame); None at the end. For players: every frame from there on
+        is returned, in order."""
+        with self._lock:
+            start = 0 if self.next_frame is None else self.next_frame
+            if start >= len(self.index):
+                return None
+            if self._decoder is None or self.next_frame is None:
+                self._seek_before(start)
+            return self._decode_forward_to(start)
+
+    def _decode_forward_to(self, frame: int) -> Optional[tuple[int, object]]:
+        """Run the open decoder up to ``frame``: ``(index, decoder frame)`` of the first frame
+        at or after it (``frame`` itself unless that was lost), None once the stream ends.
+        Frames presented before ``frame`` may be skipped undecoded if nothing refers to them;
+        every frame decoded is counted, cached and moves ``next_frame``."""
         assert self._decoder is not None
         self._target_ticks = self._ticks(frame)
         for av_frame in self._decoder:
@@ -222,44 +239,10 @@ class VideoReader:
             self.next_frame = i + 1
             if self.cache.max_bytes:
                 self.cache.put(i, av_frame, _frame_bytes(av_frame))
-            if i == frame:
-                return av_frame
-            if i > frame:  # the target was lost (skipped earlier or undecodable): seek again
-                self._decoder = None
-                return None
+            if i >= frame:
+                return i, av_frame
         self._decoder = None
         return None
-
-    def decode_next(self) -> Optional[tuple[int, object]]:
-        """``(frame index, decoder frame)`` of the next frame in sequence (after the last one
-        decoded, or the first frame); None at the end. For players: nothing is skipped."""
-        with self._lock:
-            if self._decoder is None or self.next_frame is None:
-                start = 0 if self.next_frame is None else self.next_frame
-                if start >= len(self.index):
-                    return None
-                self._seek_before(start)
-                self._target_ticks = self._ticks(start)  # frames before it may be skipped
-                for av_frame in self._decoder:
-                    i = self._frame_number(av_frame)
-                    if i is not None and i >= start:
-                        return self._delivered(i, av_frame)
-                self._decoder = None
-                return None
-            self._target_ticks = None
-            for av_frame in self._decoder:
-                i = self._frame_number(av_frame)
-                if i is not None:
-                    return self._delivered(i, av_frame)
-            self._decoder = None
-            return None
-
-    def _delivered(self, i: int, av_frame) -> tuple[int, object]:
-        self.frames_decoded += 1
-        self.next_frame = i + 1
-        if self.cache.max_bytes:
-            self.cache.put(i, av_frame, _frame_bytes(av_frame))
-        return i, av_frame
 
     def start_at_keyframe(self, frame: int) -> None:
         """Make ``decode_next`` continue from the keyframe at or before ``frame`` (a player
