@@ -30,18 +30,27 @@ import sys
 import time
 from pathlib import Path
 
+import av
+import numpy as np
+import torch
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from inference.analysis.engine import AnalysisEngine  # noqa: E402
+from inference.analysis.settings import EngineConfig  # noqa: E402
+from inference.core.config import ClipConfig, EventConfig, PoseConfig, SegmentConfig  # noqa: E402
+from inference.detector.checkpoint import load_run, make_run_config, save_run  # noqa: E402
+from inference.detector.finetune_modes import LoraSettings, apply_mode  # noqa: E402
+from inference.detector.model import build_detector, preset_config  # noqa: E402
+from inference.pose.keypoint_files import sidecar_path  # noqa: E402
+from inference.pose.keypoints import KeypointTrack  # noqa: E402
+from inference.pose.registry import get_backend  # noqa: E402
+from inference.synth.generator import SynthConfig, generate_recording  # noqa: E402
+from inference.video.reader import VideoReader  # noqa: E402
 
 
 def concat_recording(base: Path, dst: Path, times: int) -> Path:
     """``base`` repeated ``times`` times by remuxing packets, plus its keypoint sidecar."""
-    import av
-    import numpy as np
-
-    from inference.pose.keypoint_files import sidecar_path
-    from inference.pose.keypoints import KeypointTrack
-
     if dst.exists() and sidecar_path(dst).exists():
         return dst
     tmp = dst.with_name(".tmp-" + dst.name)
@@ -68,12 +77,6 @@ def concat_recording(base: Path, dst: Path, times: int) -> Path:
 
 
 def prepare(data: Path, size: tuple[int, int], minutes: list[int]) -> tuple[Path, dict[int, Path]]:
-    from inference.core.config import ClipConfig, EventConfig, SegmentConfig
-    from inference.detector.checkpoint import make_run_config, save_run
-    from inference.detector.finetune_modes import LoraSettings, apply_mode
-    from inference.detector.model import build_detector, preset_config
-    from inference.synth.generator import SynthConfig, generate_recording
-
     data.mkdir(parents=True, exist_ok=True)
     base = data / f"base-{size[0]}x{size[1]}.mp4"
     if not base.exists():
@@ -84,8 +87,6 @@ def prepare(data: Path, size: tuple[int, int], minutes: list[int]) -> tuple[Path
     videos = {m: concat_recording(base, data / f"rec-{m}min-{size[0]}x{size[1]}.mp4", m) for m in minutes}
     run = data / "tiny-untrained"
     if not (run / "run.json").exists():
-        import torch
-
         torch.manual_seed(0)
         cfg = preset_config("tiny")
         model = build_detector(cfg)
@@ -111,8 +112,6 @@ class Clock:
 
 
 def bench_decode(video: Path) -> tuple[float, float]:
-    from inference.video.reader import VideoReader
-
     with VideoReader(video) as r, Clock() as c:
         for _ in r.iter_sampled(6.0):
             pass
@@ -120,10 +119,6 @@ def bench_decode(video: Path) -> tuple[float, float]:
 
 
 def bench_decode_pose(video: Path) -> tuple[float, float]:
-    from inference.core.config import PoseConfig
-    from inference.pose.registry import get_backend
-    from inference.video.reader import VideoReader
-
     backend = get_backend("mediapipe", PoseConfig())
     with VideoReader(video) as r:
         backend.start((r.meta.width, r.meta.height))
@@ -135,10 +130,6 @@ def bench_decode_pose(video: Path) -> tuple[float, float]:
 
 
 def bench_pipeline(video: Path, run: Path, keypoints: str | None) -> tuple[float, float, dict]:
-    from inference.analysis.engine import AnalysisEngine
-    from inference.analysis.settings import EngineConfig
-    from inference.detector.checkpoint import load_run
-
     engine = AnalysisEngine(load_run(run, device="auto"),
                             EngineConfig(keypoints=keypoints, use_pose_cache=False, resume=False))
     with Clock() as c:

@@ -5,18 +5,27 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
+import torch
 
 from inference.analysis.batch import analyze_video
 from inference.analysis.engine import AnalysisEngine
 from inference.analysis.settings import EngineConfig, NoPersonError, partial_path_for
 from inference.core.config import ClipConfig, EventConfig, SegmentConfig
-from inference.core.device import DeviceChoice
+from inference.core.device import DeviceChoice, model_cpu_threads, usable_cores
 from inference.core.errors import Cancelled, InputFileError
 from inference.core.progress import CancelToken
+from inference.detector.checkpoint import load_run, make_run_config, save_run
+from inference.detector.clips import crop_joint_clips
+from inference.detector.finetune_modes import LoraSettings, apply_mode
+from inference.detector.model import build_detector, preset_config
 from inference.pose.keypoints import KeypointTrack
 from inference.results.result_file import GAP_DECODE, GAP_NO_PERSON, GAP_TRUNCATED, AnalysisResult
+from inference.synth.generator import SynthConfig, generate_recording
+from inference.video.reader import VideoReader
+from inference.video.writer import VideoWriter, write_video
 
 SIZE = (96, 72)
 FPS = 30
@@ -28,8 +37,6 @@ def make_video(path: Path, duration_s: float = 20.0, shake=(8.0, 14.0), visible=
     Both wrists oscillate at 1.3 Hz during ``shake``; everything else is still. ``noisy`` adds
     incompressible noise so that truncating the file cuts through frame data.
     """
-    from inference.video.writer import VideoWriter
-
     w, h = SIZE
     n = int(round(duration_s * FPS))
     t = np.arange(n) / FPS
@@ -135,9 +142,25 @@ def test_streaming_holds_only_one_window_of_frames(video):
     assert run.stats["max_frames_held"] <= 6
 
 
-def test_decode_failures_become_gaps_never_values(video, tmp_path):
-    import av
+def test_cpu_threads_apply_to_the_analysis_only(video):
+    """On CPU the model runs with ``cpu_threads`` torch threads; the process's setting comes back
+    when the run ends, also when the caller stops early. On CUDA the threads are left alone."""
+    before = torch.get_num_threads()
+    seen = []
+    run = gt_engine(MotionModel(on_predict=lambda _: seen.append(torch.get_num_threads())),
+                    cpu_threads=before + 1).run(video)
+    list(run)
+    assert set(seen) == {before + 1} and run.stats["cpu_threads"] == before + 1
+    assert torch.get_num_threads() == before
+    stopped = gt_engine(cpu_threads=before + 1).run(video)
+    next(iter(stopped))
+    stopped.close()
+    assert torch.get_num_threads() == before
+    assert model_cpu_threads(DeviceChoice("cuda", "bfloat16"), 3) == 0
+    assert model_cpu_threads(DeviceChoice("cpu", None), 0) == max(1, usable_cores() - 1)
 
+
+def test_decode_failures_become_gaps_never_values(video, tmp_path):
     bad = tmp_path / "bad.mp4"
     shutil.copy(video, bad)
     shutil.copy(video.with_name("rec.keypoints.npz"), tmp_path / "bad.keypoints.npz")
@@ -240,8 +263,6 @@ def test_reuse_finished_result_and_recompute_events(video, tmp_path):
 
 
 def test_missing_sidecar_names_the_file(tmp_path):
-    from inference.video.writer import write_video
-
     v = write_video(tmp_path / "lonely.mp4", [np.zeros((48, 64, 3), np.uint8)] * 180, fps=30)
     with pytest.raises(InputFileError, match="lonely.keypoints.npz"):
         gt_engine().analyze(v)
@@ -250,12 +271,6 @@ def test_missing_sidecar_names_the_file(tmp_path):
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     """An untrained tiny detector saved as a run folder through the checkpoint API."""
-    import torch
-
-    from inference.detector.checkpoint import make_run_config, save_run
-    from inference.detector.finetune_modes import LoraSettings, apply_mode
-    from inference.detector.model import build_detector, preset_config
-
     torch.manual_seed(0)
     cfg = preset_config("tiny")
     model = build_detector(cfg)
@@ -267,8 +282,6 @@ def tiny_run(tmp_path_factory):
 
 
 def test_real_tiny_detector_end_to_end(video, tiny_run, tmp_path):
-    from inference.detector.checkpoint import load_run
-
     out = tmp_path / "rec.result.npz"
     res = analyze_video(video, tiny_run, out, EngineConfig(keypoints="gt", device="cpu"))
     assert len(res) == 16 and np.isfinite(res.prob).all()
@@ -277,9 +290,6 @@ def test_real_tiny_detector_end_to_end(video, tiny_run, tmp_path):
     assert res.model["run_name"] == "tiny-untrained" and res.model["preset"] == "tiny"
     assert res.is_stale(video, tiny_run) is None
     # Same answers as calling the detector directly on one window's clips.
-    from inference.detector.clips import crop_joint_clips
-    from inference.video.reader import VideoReader
-
     det = load_run(tiny_run, device="cpu")
     with VideoReader(video) as r:
         frames = np.stack([rgb for _, _, rgb in r.iter_sampled(6.0, 3.0, 8.0)])
@@ -292,8 +302,6 @@ def test_real_tiny_detector_end_to_end(video, tiny_run, tmp_path):
 
 
 def test_mediapipe_pose_is_cached_between_runs(tmp_path):
-    from inference.synth.generator import SynthConfig, generate_recording
-
     video = tmp_path / "syn.mp4"
     generate_recording(video, "s1", "syn", seed=1, config=SynthConfig(size=(320, 240)), duration_s=7.0)
     engine = AnalysisEngine(MotionModel(), EngineConfig(cache_dir=str(tmp_path / "cache"), batch_size=4))

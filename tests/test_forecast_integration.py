@@ -11,25 +11,39 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from app_helpers import make_result, make_tiny_run, make_video  # noqa: E402
 from forecast_data import one_torch_thread  # noqa: E402,F401  (module fixture: one torch thread)
 from test_engine import MotionModel  # noqa: E402
 from test_engine import make_video as make_dot_video  # noqa: E402
+
+from app import edit_commands as cmds  # noqa: E402
+from app.cli import main  # noqa: E402
+from app.event_review import ALARM_STATUS  # noqa: E402
+from app.main_window import MainWindow  # noqa: E402
+from inference.analysis.batch import analyze_file  # noqa: E402
+from inference.analysis.engine import AnalysisEngine  # noqa: E402
+from inference.analysis.settings import EngineConfig, partial_path_for  # noqa: E402
+from inference.core.errors import Cancelled  # noqa: E402
+from inference.core.progress import CancelToken  # noqa: E402
+from inference.forecast.model import (  # noqa: E402
+    CLASSIFIER_FILE,
+    KIND_CLASSIFIER,
+    make_classifier,
+    new_encoder,
+    preset_config,
+    save_state,
+    write_forecast_json,
+)
+from inference.forecast.staleness import forecast_trace_stale  # noqa: E402
+from inference.forecast.trace import forecast_trace, window_starts  # noqa: E402
+from inference.results.result_file import AnalysisResult, Trace, result_path_for  # noqa: E402
+from widgets.display_data import FORECAST_ALARM  # noqa: E402
 
 CLIP_S = 3.0
 
 
 def tiny_classifier(folder: Path, seed: int = 0, threshold: float = 0.5, onset: str = "clinical") -> Path:
     """A random-init ``tiny`` forecast classifier folder (32 px) written with the forecast API."""
-    from inference.forecast.model import (
-        CLASSIFIER_FILE,
-        KIND_CLASSIFIER,
-        make_classifier,
-        new_encoder,
-        preset_config,
-        save_state,
-        write_forecast_json,
-    )
-
     cfg = preset_config("tiny", image_size=32)
     clf = make_classifier(new_encoder(cfg, seed), seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,22 +61,11 @@ def assets(tmp_path_factory):
 
 
 def _engine(model, clf, **kw):
-    from inference.analysis.engine import AnalysisEngine
-    from inference.analysis.settings import EngineConfig
-
     return AnalysisEngine(model, EngineConfig(keypoints="gt", batch_size=4, flush_every_s=1e9,
                                               forecast_model=str(clf) if clf else None, **kw))
 
 
 def test_engine_adds_an_aligned_forecast_trace_resumes_and_reuses(assets, tmp_path):
-    from inference.analysis.batch import analyze_file
-    from inference.analysis.settings import partial_path_for
-    from inference.core.errors import Cancelled
-    from inference.core.progress import CancelToken
-    from inference.forecast.staleness import forecast_trace_stale
-    from inference.forecast.trace import forecast_trace, window_starts
-    from inference.results.result_file import AnalysisResult
-
     _, video, clf0, clf1 = assets
     out = tmp_path / "rec.result.npz"
     seen = []
@@ -117,12 +120,8 @@ def test_engine_adds_an_aligned_forecast_trace_resumes_and_reuses(assets, tmp_pa
 
 
 def test_analyze_cli_forecast_model_flag(assets, tmp_path, capsys):
-    from app.cli import main
-    from inference.results.result_file import AnalysisResult
-
     _, video, clf0, _ = assets
     run = tmp_path / "run"
-    from app_helpers import make_tiny_run
 
     make_tiny_run(run)
     bad = main(["analyze", str(video), "--model", str(run), "--out", str(tmp_path / "o"), "--keypoints", "gt",
@@ -137,8 +136,6 @@ def test_analyze_cli_forecast_model_flag(assets, tmp_path, capsys):
 # -- the review window ---------------------------------------------------------------------
 
 def _open(qtbot, video, **kw):
-    from app.main_window import MainWindow
-
     win = MainWindow(reviewer="tester", engine_config=kw.pop("engine_config", None))
     qtbot.addWidget(win)
     win.show()
@@ -149,13 +146,6 @@ def _open(qtbot, video, **kw):
 
 
 def test_window_shows_forecast_curve_toggle_and_alarms_with_lead_times(qtbot, tmp_path):
-    from app_helpers import make_result, make_video
-
-    from app import edit_commands as cmds
-    from app.main_window import ALARM_STATUS, results_path_for
-    from inference.results.result_file import Trace
-    from widgets.display_data import FORECAST_ALARM
-
     video = make_video(tmp_path, seconds=20.0)
     res = make_result(video)
     starts = np.arange(18.0)
@@ -163,7 +153,7 @@ def test_window_shows_forecast_curve_toggle_and_alarms_with_lead_times(qtbot, tm
     prob[8:11] = 0.8  # rises in the window ending at 11 s
     prob[15] = 0.9  # and again at 17 s
     res.add_trace("forecast", Trace(starts, starts + 2.0, prob, meta={"threshold": 0.5, "onset": "clinical"}))
-    res.save(results_path_for(video))
+    res.save(result_path_for(video))
     win = _open(qtbot, video)
 
     # The second curve, and View -> "Show forecast trace" switches it off and on.
@@ -205,12 +195,6 @@ def test_window_shows_forecast_curve_toggle_and_alarms_with_lead_times(qtbot, tm
 
 
 def test_window_computes_a_missing_forecast_without_redoing_the_detector(qtbot, assets, tmp_path):
-    from app_helpers import make_tiny_run, make_video
-
-    from app.main_window import results_path_for
-    from inference.analysis.settings import EngineConfig
-    from inference.results.result_file import AnalysisResult
-
     _, _, clf0, clf1 = assets
     video = make_video(tmp_path, seconds=8.0)
     run = make_tiny_run(tmp_path / "run")
@@ -218,7 +202,7 @@ def test_window_computes_a_missing_forecast_without_redoing_the_detector(qtbot, 
     win = _open(qtbot, video, model=run, engine_config=cfg)
     qtbot.waitUntil(lambda: win.worker is not None and not win.analysis_running(), timeout=120000)
     assert win.worker.outcome == "finished" and win.worker.chunks_emitted > 0
-    fc = AnalysisResult.load(results_path_for(video)).traces["forecast"]
+    fc = AnalysisResult.load(result_path_for(video)).traces["forecast"]
     assert len(fc.value) == 6 and win.timeline.forecast_curve.isVisible()
     np.testing.assert_allclose(win.timeline.forecast_curve.getData()[1], fc.value)
     expected = int(np.sum((fc.value >= 0.5) & ~np.concatenate([[False], fc.value[:-1] >= 0.5])))
@@ -237,7 +221,7 @@ def test_window_computes_a_missing_forecast_without_redoing_the_detector(qtbot, 
     win = _open(qtbot, video, model=run, engine_config=cfg1)
     qtbot.waitUntil(lambda: win.worker is not None and not win.analysis_running(), timeout=120000)
     assert win.worker.outcome == "finished" and win.worker.chunks_emitted == 0
-    fc1 = AnalysisResult.load(results_path_for(video)).traces["forecast"]
+    fc1 = AnalysisResult.load(result_path_for(video)).traces["forecast"]
     assert fc1.meta["model_dir"] == str(clf1.resolve())
     np.testing.assert_allclose(win.timeline.forecast_curve.getData()[1], fc1.value)
     shutil.rmtree(tmp_path / "run")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 from inference.analysis.batch import analyze_file
@@ -94,9 +95,6 @@ def collect_videos(inputs: list[str]) -> list[Path]:
 
 def output_paths(videos: list[Path], out_dir: Path) -> list[Path]:
     """``OUT/<stem>.result.npz``; videos sharing a stem get their folder name prefixed."""
-    from collections import Counter
-
-
     stems = Counter(v.stem for v in videos)
     return [result_path_for(v, out_dir) if stems[v.stem] == 1
             else out_dir / f"{v.parent.name}_{v.stem}{RESULT_SUFFIX}" for v in videos]

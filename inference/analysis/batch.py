@@ -11,19 +11,16 @@ from inference.analysis.settings import EngineConfig
 from inference.core.errors import Cancelled, SemioscopeError
 from inference.core.progress import CancelToken, ProgressFn
 from inference.detector.checkpoint import load_run
-from inference.results.result_file import (
-    AnalysisResult,
-    ResultChunk,
-)
+from inference.results.result_file import AnalysisResult, ResultChunk
 
 
 def analyze_video(video: str | Path, run_dir: str | Path, out_path: Optional[str | Path] = None,
                   config: EngineConfig = EngineConfig(), on_partial: Optional[Callable[[ResultChunk], None]] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None) -> AnalysisResult:
     """Load the run folder's detector on ``config.device`` and analyse one video."""
-
     model = load_run(run_dir, device=config.device)
     return AnalysisEngine(model, config).analyze(video, out_path, on_partial, progress, cancel)
+
 
 @dataclass
 class FileOutcome:
@@ -40,6 +37,7 @@ class FileOutcome:
     @property
     def succeeded(self) -> bool:
         return self.status in ("ok", "reused")
+
 
 def analyze_file(engine: AnalysisEngine, video: str | Path, out_path: str | Path,
                  progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from inference.analysis.run import AnalysisRun
-from inference.analysis.settings import EngineConfig, WindowModel, _json_roundtrip, keypoint_identity
+from inference.analysis.settings import EngineConfig, WindowModel, json_roundtrip, keypoint_identity, resume_key
 from inference.core.config import EventConfig
 from inference.core.errors import InputFileError
 from inference.core.progress import CancelToken, ProgressFn
@@ -13,11 +13,7 @@ from inference.forecast.model import load_classifier
 from inference.forecast.staleness import forecast_trace_stale, forecast_weights_fingerprint
 from inference.forecast.trace import add_forecast_to_result, forecast_trace
 from inference.results.events import detect_events
-from inference.results.result_file import (
-    AnalysisResult,
-    ResultChunk,
-    model_identity,
-)
+from inference.results.result_file import AnalysisResult, ResultChunk, model_identity
 
 
 class AnalysisEngine:
@@ -36,7 +32,6 @@ class AnalysisEngine:
     def forecast_trace(self, video_path: str | Path, progress: Optional[ProgressFn] = None,
                        cancel: Optional[CancelToken] = None):
         """``config.forecast_model``'s trace over a video (``inference.forecast.trace.ForecastTrace``)."""
-
         trace = forecast_trace(video_path, self.config.forecast_model, stride_s=self.config.stride_s,
                                progress=progress, cancel=cancel, device=self.config.device, model=self.forecaster())
         trace.meta["weights_fingerprint"] = forecast_weights_fingerprint(self.config.forecast_model)
@@ -45,7 +40,6 @@ class AnalysisEngine:
     def forecaster(self):
         """``(classifier, forecast.json)`` of ``config.forecast_model``, loaded once (CheckpointError
         naming the folder when it is not a forecast classifier)."""
-
         if self._forecaster is None:
             self._forecaster = load_classifier(self.config.forecast_model)
         return self._forecaster
@@ -69,9 +63,9 @@ class AnalysisEngine:
         """The configuration stored in results; all but ``events`` must match to resume/reuse."""
         seg = self.model.segment_config
         step = max(1, int(round(self.config.stride_s * seg.fps)))
-        return _json_roundtrip({"stride_s": step / seg.fps, "segments": seg.to_dict(),
-                                "clips": self.model.clip_config.to_dict(), "keypoints": kp_identity,
-                                "events": self.event_config().to_dict()})
+        return json_roundtrip({"stride_s": step / seg.fps, "segments": seg.to_dict(),
+                               "clips": self.model.clip_config.to_dict(), "keypoints": kp_identity,
+                               "events": self.event_config().to_dict()})
 
     def reusable_result(self, video_path: str | Path, out_path: str | Path, progress: Optional[ProgressFn] = None,
                         cancel: Optional[CancelToken] = None) -> Optional[AnalysisResult]:
@@ -93,7 +87,7 @@ class AnalysisEngine:
         if backend is not None:
             backend.close()
         want = self.analysis_config(kp_identity)
-        if {k: v for k, v in res.config.items() if k != "events"} != {k: v for k, v in want.items() if k != "events"}:
+        if resume_key(res.config) != resume_key(want):
             return None
         if res.config.get("events") != want["events"]:
             res.events = detect_events(res.window_start_s, res.window_end_s, res.prob, self.event_config(),
@@ -101,7 +95,6 @@ class AnalysisEngine:
             res.config = want
             res.save(out_path)
         if self.forecast_stale(res) is not None:
-
             total = float(res.window_end_s[-1]) if len(res) else 0.0
             report = None if progress is None else (
                 lambda d, n, m="": progress(total * d / n if n else total, total, "forecast"))

@@ -1,8 +1,8 @@
 """Batch analysis over a Ray cluster: one task per video, a GPU per task where the cluster has them.
 
 Ray is an optional extra (``pip install -e ".[ray]"``). Each task runs the same
-:func:`inference.engine.analyze_file` as a local batch, with the same configuration, so result
-files and ``events.csv`` match a local run. The run folder (``run.json`` + weights) travels to
+:func:`inference.analysis.batch.analyze_file` as a local batch, with the same configuration, so
+result files and ``events.csv`` match a local run. The run folder (``run.json`` + weights) travels to
 the workers through Ray's object store; the videos must be readable at the same paths on the
 workers (shared storage). When a worker cannot see the output folder, it sends the result file
 back as bytes and the driver writes it. Nothing goes anywhere but the cluster you name.
@@ -26,7 +26,6 @@ from inference.video.index import probe_durations
 
 
 def _read_run_folder(run_dir: Path) -> dict[str, bytes]:
-
     read_run_config(run_dir)  # fail early, on the driver, with a clear message
     return {name: (run_dir / name).read_bytes() for name in (RUN_JSON, WEIGHTS_FILE)}
 
@@ -34,7 +33,6 @@ def _read_run_folder(run_dir: Path) -> dict[str, bytes]:
 def _analyze_task(video: str, out_path: str, run_name: str, run_path: str, run_files, config: EngineConfig,
                   reuse: bool) -> tuple[FileOutcome, Optional[bytes]]:
     """Runs on a Ray worker: rebuild the run folder if it is not visible here, analyse one file."""
-
     with tempfile.TemporaryDirectory(prefix="semioscope-ray-") as tmp:
         run_dir = Path(run_path)
         if not is_run_folder(run_dir):
@@ -66,7 +64,7 @@ def analyze_with_ray(videos: Sequence[str | Path], out_paths: Sequence[str | Pat
     (stopped again at the end). Tasks ask for one GPU each when the cluster has GPUs.
     """
     try:
-        import ray
+        import ray  # an optional extra: imported only when a batch goes to Ray
     except ImportError:
         raise SemioscopeError('--ray needs Ray: pip install -e ".[ray]" (or pip install "ray[default]")') from None
 

@@ -1,6 +1,8 @@
-"""How to analyse a video: engine settings, what the engine needs of a model, keypoint identity."""
+"""How to analyse a video: engine settings, what the engine needs of a model, keypoint identity,
+the resume key and where partial results go."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Protocol, Union
@@ -15,11 +17,13 @@ from inference.pose.registry import available_backends, get_backend
 
 PARTIAL_SUFFIX = ".partial"
 
+
 class NoPersonError(VideoError):
     """No joint of any person was found anywhere in the video."""
 
+
 class WindowModel(Protocol):
-    """What the engine needs from a detector (``inference.checkpoint.LoadedDetector`` fits).
+    """What the engine needs from a detector (``inference.detector.checkpoint.LoadedDetector`` fits).
 
     ``predict(clips uint8 [B, 14, T, 3, S, S], positions float32 [B, 14, T, 3], mask bool [B, 14])
     -> (probabilities float32 [B], attention float32 [B, 14])``.
@@ -30,10 +34,11 @@ class WindowModel(Protocol):
     clip_config: ClipConfig
     event_config: EventConfig
     threshold: float
-    device: Any  # inference.device.DeviceChoice
+    device: Any  # inference.core.device.DeviceChoice
 
     def predict(self, clips: np.ndarray, positions: np.ndarray, mask: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]: ...
+
 
 @dataclass(frozen=True)
 class EngineConfig:
@@ -75,6 +80,7 @@ class EngineConfig:
     def event_config(self, base: EventConfig) -> EventConfig:
         return base.replace(**{k: float(v) for k, v in (self.events or {}).items() if v is not None})
 
+
 def auto_batch_size(model: WindowModel, frames_per_window: int) -> int:
     """Windows per batch: bounded by a memory budget for the clips (uint8 in, float inside the model)."""
     s_in = model.clip_config.input_size
@@ -85,28 +91,36 @@ def auto_batch_size(model: WindowModel, frames_per_window: int) -> int:
     budget, cap = (4 << 30, 128) if cuda else (256 << 20, 8)
     return int(max(1, min(cap, budget // per_window)))
 
+
 def partial_path_for(out_path: str | Path) -> Path:
+    """Where a run keeps its partial result for ``out_path`` (``<out>.partial``)."""
     out_path = Path(out_path)
     return out_path.with_name(out_path.name + PARTIAL_SUFFIX)
+
 
 def keypoint_identity(cfg: EngineConfig, video: Path) -> tuple[dict[str, Any], Optional[Path], Any]:
     """What the keypoints come from, as stored in the result: ``(identity, keypoint file or
     None, pose backend or None)``. A changed file or backend parameter changes the identity."""
-
     backend_name = cfg.pose_backend
     spec = cfg.keypoints
     if spec is not None and spec != "file" and spec in available_backends():
         backend_name, spec = spec, None  # keypoints="mediapipe" names a pose backend, not a file
     if spec is not None:
         path = resolve_keypoint_file(spec, video)
-
         return ({"kind": "file", "file": path.name, "fingerprint": keypoints_fingerprint(path),
                  "pose": cfg.pose.to_dict()}, path, None)
     backend = get_backend(backend_name, cfg.pose)
-    return ({"kind": "pose", "backend": backend.name, "params": _json_roundtrip(backend.params()),
+    return ({"kind": "pose", "backend": backend.name, "params": json_roundtrip(backend.params()),
              "pose": cfg.pose.to_dict()}, None, backend)
 
-def _json_roundtrip(obj: Any) -> Any:
-    import json
 
+def json_roundtrip(obj: Any) -> Any:
+    """``obj`` as it reads back from a result file (tuples become lists, keys strings), so that a
+    configuration built now compares equal to a stored one."""
     return json.loads(json.dumps(obj))
+
+
+def resume_key(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of a stored analysis configuration that must match to resume a partial result or
+    reuse a finished one: all but the event rules, which are cheap to recompute."""
+    return {k: v for k, v in config.items() if k != "events"}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 from typing import Optional
 
@@ -82,3 +83,22 @@ def torch_threads(n: int):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the platform has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def model_cpu_threads(device, requested: int = 0, spare_cores: int = 1) -> int:
+    """Torch CPU threads for a model on ``device``, for :func:`torch_threads`.
+
+    0 (leave the setting alone) on CUDA, where the GPU does the work; otherwise ``requested``, or
+    all usable cores but ``spare_cores`` (at least 1): the spare cores feed the model (decoding,
+    pose), and torch threads that oversubscribe the cores spin instead of working.
+    """
+    if bool(getattr(device, "is_cuda", False)):
+        return 0
+    return requested or max(1, usable_cores() - spare_cores)
