@@ -9,6 +9,8 @@ traceback of an unexpected error goes to the log file given, never to the consol
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -26,28 +28,10 @@ from inference.detector.checkpoint import load_run
 def _lower_thread_priority(nice: int = 10) -> None:
     """Let the GUI thread win the CPU over the analysis: on Linux each thread has its own nice
     value, and the threads the engine starts from here inherit it."""
-    import os
-    import threading
-
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except (AttributeError, OSError):
         pass  # not Linux, or not allowed: the analysis simply runs at normal priority
-
-
-def warm_up_imports() -> None:
-    """Import what the engine imports lazily (OpenCV, SciPy, torch, PyAV, the pose modules) in the
-    calling (GUI) thread. A first import runs extension-module initialisation that holds the
-    interpreter lock for up to a second; done in the worker it would freeze the window."""
-    import importlib
-
-    for name in ("av", "cv2", "scipy.signal", "torch", "inference.engine", "inference.clips",
-                 "inference.track_cleaning", "inference.keypoint_import", "inference.pose_cache",
-                 "inference.pose", "inference.checkpoint"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass  # the engine reports a missing optional dependency itself
 
 
 class AnalysisWorker(QThread):
@@ -100,7 +84,6 @@ class AnalysisWorker(QThread):
         self.started_at = time.monotonic()
         _lower_thread_priority()
         try:
-
             cfg = self.engine_config or EngineConfig()
             if self.torch_threads:
                 # Leave a core to the GUI thread so it stays responsive on small machines; the engine
@@ -110,7 +93,6 @@ class AnalysisWorker(QThread):
             if model is None:
                 if self.run_dir is None:
                     raise SemioscopeError("no model given: open a run folder (review --model RUN) to analyse")
-
                 self.progress.emit(0.0, 0.0, f"loading model {self.run_dir.name}")
                 model = load_run(self.run_dir, device=cfg.device)
             self.token.check()

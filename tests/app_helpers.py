@@ -5,15 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
 from conftest import numbered_frames
+
+from inference.core.config import ClipConfig, EventConfig, SegmentConfig
+from inference.core.fingerprint import file_fingerprint
+from inference.detector.checkpoint import make_run_config, save_run
+from inference.detector.finetune_modes import LoraSettings
+from inference.detector.model import build_detector, preset_config
+from inference.pose.keypoints import KeypointTrack
+from inference.results.events import detect_events
+from inference.results.result_file import AnalysisResult
+from inference.video.index import probe
+from inference.video.writer import write_video
 
 
 def make_video(folder: Path, seconds: float = 20.0, fps: float = 10.0, size=(160, 120), name="rec.mp4") -> Path:
     """A CFR video whose frame k is identifiable (``conftest.frame_number_of``), plus the
     ``<stem>.keypoints.npz`` sidecar that ``EngineConfig(keypoints="gt")`` reads."""
-    from inference.pose.keypoints import KeypointTrack
-    from inference.video.writer import write_video
-
     n = int(round(seconds * fps))
     base = numbered_frames(min(n, 256), size)  # the colour code identifies frames 0..255
     path = write_video(Path(folder) / name, [base[k % len(base)] for k in range(n)], fps=fps)
@@ -31,13 +40,6 @@ def make_video(folder: Path, seconds: float = 20.0, fps: float = 10.0, size=(160
 
 def make_tiny_run(folder: Path) -> Path:
     """A random-init ``tiny`` detector saved as a run folder (safetensors + run.json)."""
-    import torch
-
-    from inference.core.config import ClipConfig, EventConfig, SegmentConfig
-    from inference.detector.checkpoint import make_run_config, save_run
-    from inference.detector.finetune_modes import LoraSettings
-    from inference.detector.model import build_detector, preset_config
-
     torch.manual_seed(0)
     cfg = preset_config("tiny")
     model = build_detector(cfg)
@@ -49,13 +51,6 @@ def make_tiny_run(folder: Path) -> Path:
 
 def make_result(video: Path, events_at=((2.0, 3.0), (11.0, 13.0))):
     """A complete AnalysisResult for ``video`` with high probability over ``events_at`` spans."""
-    from inference.core.config import EventConfig
-    from inference.core.fingerprint import file_fingerprint
-    from inference.pose.keypoints import KeypointTrack
-    from inference.results.events import detect_events
-    from inference.results.result_file import AnalysisResult
-    from inference.video.index import probe
-
     meta = probe(video)
     starts = np.arange(0.0, meta.duration_s - 5.0 + 1e-9, 1.0)
     ends = starts + 5.0

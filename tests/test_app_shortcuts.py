@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import pytest
 
+from app.main_window import MainWindow
+from app.shortcuts import keymap_rows, load_shortcuts
+from app.window_actions import action_handlers
+
 
 def test_table_parses_and_rejects_clashes(qapp):
-    from app.shortcuts import keymap_rows, load_shortcuts
-
     specs = load_shortcuts()
     ids = {s.id for s in specs}
     assert {"mark.eeg_onset", "mark.clinical_onset", "mark.seizure_end", "event.next", "event.previous",
@@ -21,11 +23,9 @@ def test_table_parses_and_rejects_clashes(qapp):
 
 
 def test_every_action_is_wired_and_in_a_menu(qtbot):
-    from app.main_window import MainWindow
-
     win = MainWindow(reviewer="t")
     qtbot.addWidget(win)
-    missing = [s.id for s in win.shortcut_specs if s.id not in win._handlers()]
+    missing = [s.id for s in win.shortcut_specs if s.id not in action_handlers(win)]
     assert missing == []
     in_menus = {a.objectName() for m in win.menus.values() for a in m.actions()}
     assert in_menus == {s.id for s in win.shortcut_specs}

@@ -3,13 +3,21 @@ autosave and reload, event review, threshold, background analysis, errors, expor
 from __future__ import annotations
 
 import csv
+import shutil
 import time
 
 import numpy as np
 import pytest
 from app_helpers import assert_responsive, make_result, make_tiny_run, make_video
-from conftest import frame_number_of
-from PySide6.QtCore import Qt
+from conftest import frame_number_of, numbered_frames
+from PySide6.QtCore import Qt, QTimer
+
+from app.annotations import CONFIRMED, REJECTED, UNREVIEWED, AnnotationStore, annotations_path_for
+from app.cli import main as cli_main
+from app.main_window import MainWindow
+from inference.analysis.settings import EngineConfig
+from inference.results.result_file import result_path_for
+from inference.video.writer import write_video
 
 
 @pytest.fixture(scope="module")
@@ -22,21 +30,15 @@ def assets(tmp_path_factory):
 @pytest.fixture
 def video_with_results(tmp_path, assets):
     """A fresh copy of the video (own annotation file) with a hand-made result beside it."""
-    import shutil
-
-    from app.main_window import results_path_for
-
     _, src = assets
     video = tmp_path / src.name
     shutil.copy(src, video)
     shutil.copy(src.with_name(src.stem + ".keypoints.npz"), tmp_path / (src.stem + ".keypoints.npz"))
-    make_result(video).save(results_path_for(video))
+    make_result(video).save(result_path_for(video))
     return video
 
 
 def open_window(qtbot, video, **kw):
-    from app.main_window import MainWindow
-
     win = MainWindow(reviewer=kw.pop("reviewer", "tester"), engine_config=kw.pop("engine_config", None))
     qtbot.addWidget(win)
     win.show()
@@ -102,8 +104,6 @@ def test_play_and_pause(qtbot, video_with_results):
 
 
 def test_marks_with_keys_drag_undo_redo_and_reload(qtbot, video_with_results):
-    from app.annotations import AnnotationStore, annotations_path_for
-
     win = open_window(qtbot, video_with_results)
     win.seek_frame(30)
     key(qtbot, win, Qt.Key_E)
@@ -147,8 +147,6 @@ def test_marks_with_keys_drag_undo_redo_and_reload(qtbot, video_with_results):
 
 
 def test_confirm_reject_threshold_and_reload(qtbot, video_with_results):
-    from app.annotations import CONFIRMED, REJECTED, UNREVIEWED
-
     win = open_window(qtbot, video_with_results)
     key(qtbot, win, Qt.Key_N)
     assert win.current_event == 0 and win.current_frame == 20
@@ -185,10 +183,6 @@ def test_confirm_reject_threshold_and_reload(qtbot, video_with_results):
 
 
 def test_background_analysis_in_window_and_errors(qtbot, tmp_path, assets):
-    from PySide6.QtCore import QTimer
-
-    from inference.analysis.settings import EngineConfig
-
     d, src = assets
     run = make_tiny_run(tmp_path / "run")
     cfg = EngineConfig(keypoints="gt", device="cpu", batch_size=2)
@@ -210,7 +204,7 @@ def test_background_analysis_in_window_and_errors(qtbot, tmp_path, assets):
     win.worker.finished_result.connect(timer.stop)  # measure while the analysis runs
     qtbot.waitUntil(lambda: not win.analysis_running() and not win.progress_bar.isVisible(), timeout=120000)
     timer.stop()
-    assert len(win._prob) == 16 and np.isfinite(win._prob).all()
+    assert len(win.review_state.prob) == 16 and np.isfinite(win.review_state.prob).all()
     assert "Analysis finished" in win.status_label.text()
     assert_responsive(gaps)
     assert (tmp_path / "out.result.npz").exists()
@@ -237,15 +231,13 @@ def test_background_analysis_in_window_and_errors(qtbot, tmp_path, assets):
 
 
 def test_stale_results_are_reported(qtbot, tmp_path, video_with_results):
-    from app.main_window import results_path_for
-
     win = open_window(qtbot, video_with_results)
     win.close()
     with open(video_with_results, "ab") as fh:  # the video changed after the analysis
         fh.write(b"\0" * 10)
     win = open_window(qtbot, video_with_results)
     assert "stale" in win.message_bar.text() and video_with_results.name in win.message_bar.text()
-    assert results_path_for(video_with_results).exists()
+    assert result_path_for(video_with_results).exists()
 
 
 def test_export_events_and_keymap(qtbot, tmp_path, video_with_results):
@@ -264,9 +256,7 @@ def test_export_events_and_keymap(qtbot, tmp_path, video_with_results):
 
 
 def test_review_command_reports_bad_results_without_a_window(tmp_path, capsys):
-    from app.cli import main
-
-    assert main(["review", "--results", str(tmp_path / "nope.result.npz")]) == 2
+    assert cli_main(["review", "--results", str(tmp_path / "nope.result.npz")]) == 2
     err = capsys.readouterr().err
     assert "nope.result.npz" in err and "not found" in err and "Traceback" not in err
 
@@ -276,10 +266,6 @@ def test_fast_playback_keeps_up_with_the_clock(qtbot, tmp_path, decode_ms):
     """16x on a 30 fps video needs 480 decoded frames/s. With decoding slowed to 5 ms a frame
     (200 frames/s, as a 720p H.264 file on a slow CPU) the loader must drop frames: it skips
     to the keyframe before the clock instead of falling behind, and shows only exact frames."""
-    from conftest import numbered_frames
-
-    from inference.video.writer import write_video
-
     video = write_video(tmp_path / "fast.mp4", [f for f in numbered_frames(256, (96, 64))] * 3, fps=30.0,
                         codec="libx264")
     win = open_window(qtbot, video)

@@ -5,8 +5,18 @@ import time
 
 import numpy as np
 import pytest
+import torch
 from app_helpers import assert_responsive, make_tiny_run, make_video
 from conftest import frame_number_of
+from PySide6.QtCore import QTimer
+
+from app.analysis_worker import AnalysisWorker
+from app.frame_loader import FrameLoader
+from app.playback import SPEEDS, PlaybackClock
+from inference.analysis.settings import EngineConfig
+from inference.detector.checkpoint import load_run
+from inference.results.result_file import AnalysisResult
+from inference.video.reader import VideoReader
 
 
 @pytest.fixture(scope="module")
@@ -16,9 +26,6 @@ def tiny(tmp_path_factory):
 
 
 def test_frame_loader_is_frame_accurate_and_latest_wins(qtbot, tiny):
-    from app.frame_loader import FrameLoader
-    from inference.video.reader import VideoReader
-
     video, _ = tiny
     loader = FrameLoader(VideoReader(video))
     got = []
@@ -44,8 +51,6 @@ def test_frame_loader_is_frame_accurate_and_latest_wins(qtbot, tiny):
 
 
 def test_playback_keeps_pace_and_pauses(qtbot):
-    from app.playback import SPEEDS, PlaybackClock
-
     clock = PlaybackClock(duration_s=100.0, frame_interval_s=1 / 30)
     ticks = []
     clock.tick.connect(ticks.append)
@@ -82,19 +87,9 @@ def test_playback_keeps_pace_and_pauses(qtbot):
 
 
 def test_worker_finishes_with_partials_and_keeps_gui_responsive(qtbot, tiny, tmp_path):
-    from PySide6.QtCore import QTimer
-
-    from app.analysis_worker import AnalysisWorker
-    from inference.analysis.settings import EngineConfig
-    from inference.results.result_file import AnalysisResult
-
     video, run = tiny
     out = tmp_path / "rec.result.npz"
     # As the window does: load the model (torch/peft imports) before the worker starts.
-    from app.analysis_worker import warm_up_imports
-    from inference.detector.checkpoint import load_run
-
-    warm_up_imports()
     worker = AnalysisWorker(video, run, out, EngineConfig(keypoints="gt", device="cpu", batch_size=2),
                             model=load_run(run, device="cpu"), torch_threads=1)
     partials, progress = [], []
@@ -112,8 +107,6 @@ def test_worker_finishes_with_partials_and_keeps_gui_responsive(qtbot, tiny, tmp
     timer.setInterval(10)
     timer.timeout.connect(probe)
     timer.start()
-    import torch
-
     gui_threads = torch.get_num_threads()
     with qtbot.waitSignal(worker.finished_result, timeout=120000) as blocker:
         worker.start()
@@ -131,9 +124,6 @@ def test_worker_finishes_with_partials_and_keeps_gui_responsive(qtbot, tiny, tmp
 
 
 def test_worker_cancel_and_failure_messages(qtbot, tiny, tmp_path):
-    from app.analysis_worker import AnalysisWorker
-    from inference.analysis.settings import EngineConfig
-
     video, run = tiny
     worker = AnalysisWorker(video, run, tmp_path / "r.result.npz",
                             EngineConfig(keypoints="gt", device="cpu", batch_size=1), torch_threads=1)

@@ -10,6 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
+from inference.core.config import EventConfig
+from inference.core.fingerprint import file_fingerprint
+from inference.pose.keypoints import KeypointTrack
+from inference.results.events import detect_events
+from inference.results.result_file import AnalysisResult
+from inference.synth import SynthConfig, generate_recording
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOT_DIR = Path(os.environ.get("SEMIOSCOPE_SCREENSHOT_DIR", ROOT / "build" / "screenshots"))
@@ -17,13 +25,6 @@ SHOT_DIR = Path(os.environ.get("SEMIOSCOPE_SCREENSHOT_DIR", ROOT / "build" / "sc
 
 def _synthetic_inputs(folder: Path) -> tuple[Path, Path, float]:
     """A 30 s synthetic recording with a seizure and a result whose trace rises over it."""
-    from inference.core.config import EventConfig
-    from inference.core.fingerprint import file_fingerprint
-    from inference.pose.keypoints import KeypointTrack
-    from inference.results.events import detect_events
-    from inference.results.result_file import AnalysisResult
-    from inference.synth import SynthConfig, generate_recording
-
     rec = generate_recording(folder / "shot.mp4", "s1", "shot", seed=5, config=SynthConfig(size=(320, 240)),
                              seizure_type="fbtc", duration_s=30.0, eeg_onset_s=12.0, night=False)
     sz = rec.seizures[0]
@@ -50,8 +51,6 @@ def test_main_window_screenshot_under_xvfb(tmp_path):
     xvfb_run = shutil.which("xvfb-run")
     if xvfb_run is None or shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (make sysdeps installs it with apt-get)")
-    from PIL import Image
-
     video, result, t = _synthetic_inputs(tmp_path)
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
     png = SHOT_DIR / "main_window.png"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 
 from app.commands.review import open_review_window
-from app.main_window import results_path_for
 from inference.analysis.settings import EngineConfig
 from inference.core.atomic import atomic_write_json
 from inference.core.cache import DEMO, cache_dir
@@ -12,8 +11,10 @@ from inference.core.config import SplitConfig, load_default_config
 from inference.core.progress import cli_log, cli_progress
 from inference.core.run_folder import is_run_folder
 from inference.dataset.manifest import Manifest, load_manifest, save_manifest
+from inference.results.result_file import result_path_for
 from inference.synth import SynthConfig, generate_dataset, generate_recording
-from inference.training.loop import TrainConfig, train_run
+from inference.training.config import TrainConfig
+from inference.training.loop import train_run
 from inference.video.index import probe
 
 NAME = "demo"
@@ -169,7 +170,7 @@ def run(args) -> int:
     if args.no_window:
         return 0
     # A fresh analysis every time, so the window shows it running.
-    out = results_path_for(rec.video)
+    out = result_path_for(rec.video)
     for p in (out, out.with_name(out.name + ".partial")):
         p.unlink(missing_ok=True)
 

@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Optional
 
-from app.main_window import MainWindow, load_style_sheet, remembered_reviewer
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
+
+from app.main_window import APP_NAME, MainWindow
 from inference.analysis.settings import EngineConfig
 from inference.core.cache import cache_root
 from inference.core.errors import SemioscopeError
@@ -50,12 +58,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start-at", type=float, default=None, metavar="S", help="start at this time (seconds)")
 
 
+def load_style_sheet() -> str:
+    """The packaged Qt style sheet (empty when it is missing)."""
+    try:
+        return resources.files("resources").joinpath("style.qss").read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        return ""
+
+
+def remembered_reviewer(settings: Optional[QSettings] = None, ask_parent: Optional[QWidget] = None) -> str:
+    """The reviewer's name: from QSettings, else asked once (QInputDialog) and remembered."""
+    settings = settings or QSettings("semioscope", "semioscope")
+    name = str(settings.value("reviewer", "") or "").strip()
+    if name:
+        return name
+    name, ok = QInputDialog.getText(ask_parent, APP_NAME, "Your name (recorded with every annotation):")
+    name = (name or "").strip()
+    if ok and name:
+        settings.setValue("reviewer", name)
+        return name
+    return os.environ.get("USER", "unknown")
+
+
 def _require_display() -> None:
     """Fail with advice instead of Qt's abort when Linux has no screen (ssh, CI, containers)."""
-    import os
-    import sys
-
-
     headless_ok = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc", "eglfs")
     if sys.platform.startswith("linux") and not headless_ok and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -67,14 +93,6 @@ def _require_display() -> None:
 def open_review_window(video=None, model=None, results=None, reviewer=None, annotations=None, engine_config=None,
                        screenshot=None, quit_after=None, start_at=None) -> int:
     """Create the QApplication and the window, open the inputs and run the event loop."""
-    import sys
-    from pathlib import Path
-
-    from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
-
-
-
     if video is None and results is None:
         pass  # an empty window: File -> Open video
     elif video is None:
@@ -84,7 +102,7 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
                                   "give the VIDEO argument")
     _require_display()
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Semioscope")
+    app.setApplicationName(APP_NAME)
     app.setOrganizationName("semioscope")
     style = load_style_sheet()
     if style:
@@ -115,7 +133,6 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
 
 
 def run(args) -> int:
-
     cfg = EngineConfig(stride_s=args.stride, device=args.device, keypoints=args.keypoints,
                        pose_backend="mediapipe", forecast_model=args.forecast_model)
     return open_review_window(args.video, args.model, args.results, args.reviewer, args.annotations, cfg,

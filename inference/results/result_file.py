@@ -377,9 +377,11 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
-def result_path_for(video: str | Path, out_dir: str | Path) -> Path:
-    """Where the batch command writes the result of ``video``: ``OUT/<stem>.result.npz``."""
-    return Path(out_dir) / (Path(video).stem + RESULT_SUFFIX)
+def result_path_for(video: str | Path, out_dir: str | Path | None = None) -> Path:
+    """Where the result of ``video`` goes: ``OUT/<stem>.result.npz`` (the batch command), or
+    beside the video without ``out_dir`` (the review window writes and looks for it there)."""
+    video = Path(video)
+    return (video.parent if out_dir is None else Path(out_dir)) / (video.stem + RESULT_SUFFIX)
 
 
 EVENTS_CSV_COLUMNS = ("video", "event", "start_s", "end_s", "duration_s", "peak_prob", "peak_time_s",

@@ -1,0 +1,112 @@
+"""The window's file menu: open a video or a result file, export training labels or the events
+table, each as a dialog (the ``ask_`` half) over a method that tests call directly."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from PySide6.QtWidgets import QFileDialog
+
+from app.export import export_events_csv, export_training_labels
+from inference.core.errors import SemioscopeError
+from inference.dataset.manifest import load_manifest
+from inference.results.result_file import AnalysisResult
+
+if TYPE_CHECKING:
+    from app.main_window import MainWindow
+
+VIDEO_FILTER = "Videos (*.mp4 *.avi *.mkv *.mov *.m4v);;All files (*)"
+RESULTS_FILTER = "Semioscope results (*.result.npz);;All files (*)"
+
+
+class FileActions:
+    """``recording_identity()``, ``export_training_labels(out_dir)``, ``export_events_csv(path)``
+    and the dialogs ``ask_open_video``, ``ask_open_results``, ``ask_export_training_labels``,
+    ``ask_export_events``."""
+
+    def __init__(self, win: MainWindow):
+        self.win = win
+
+    def recording_identity(self) -> tuple[str, str]:
+        """(recording_id, subject_id): from a manifest beside the video that lists it, else the file name."""
+        video = self.win.video_path
+        assert video is not None
+        me = video.resolve()
+        for folder in (me.parent, me.parent.parent):
+            for name in ("manifest.json", "manifest.csv"):
+                p = folder / name
+                if not p.exists():
+                    continue
+                try:
+                    for rec in load_manifest(p):
+                        if Path(rec.video).resolve() == me:
+                            return rec.recording_id, rec.subject_id
+                except SemioscopeError:
+                    continue
+        return video.stem, video.stem
+
+    def export_training_labels(self, out_dir: str | Path):
+        """Write manifest.json + segments.csv + detections.csv (``app.export``). Returns the summary."""
+        win = self.win
+        if win.store is None or win.reader is None or win.video_path is None:
+            raise SemioscopeError("open a video before exporting")
+        rid, sid = self.recording_identity()
+        summary = export_training_labels(win.store, win.video_path, out_dir, duration_s=win.reader.meta.duration_s,
+                                         recording_id=rid, subject_id=sid)
+        win.show_message(summary.message())
+        return summary
+
+    def export_events_csv(self, path: str | Path) -> Path:
+        events = self.win.events
+        out = export_events_csv(path, events, self.win.store)
+        self.win.show_message(f"Wrote {len(events)} events to {out}", 5000)
+        return out
+
+    # -- the "ask" halves (dialogs) -----------------------------------------------------------
+    def _last_dir(self) -> str:
+        video = self.win.video_path
+        return str(video.parent) if video else str(Path.home())
+
+    def ask_open_video(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.win, "Open video", self._last_dir(), VIDEO_FILTER)
+        if path:
+            self.win.open_video(path, model=self.win.model_dir)
+
+    def ask_open_results(self) -> None:
+        win = self.win
+        path, _ = QFileDialog.getOpenFileName(win, "Open results", self._last_dir(), RESULTS_FILTER)
+        if not path:
+            return
+        if win.video_path is None:
+            try:
+                video = AnalysisResult.load(path, keypoints=False).video_path
+            except SemioscopeError as exc:
+                win.show_error(str(exc))
+                return
+            win.open_video(video, results=path, analyse=False)
+        else:
+            win.open_results(path)
+
+    def ask_export_training_labels(self) -> None:
+        win = self.win
+        if win.video_path is None:
+            win.show_message("Open a video first", 3000)
+            return
+        out = QFileDialog.getExistingDirectory(win, "Export training labels into folder", self._last_dir())
+        if out:
+            self._guarded(lambda: self.export_training_labels(out))
+
+    def ask_export_events(self) -> None:
+        video = self.win.video_path
+        if video is None:
+            return
+        default = str(video.with_name(video.stem + ".events.csv"))
+        path, _ = QFileDialog.getSaveFileName(self.win, "Export events", default, "CSV (*.csv)")
+        if path:
+            self._guarded(lambda: self.export_events_csv(path))
+
+    def _guarded(self, fn: Callable[[], object]) -> None:
+        try:
+            fn()
+        except (SemioscopeError, OSError) as exc:
+            self.win.show_error(str(exc))
