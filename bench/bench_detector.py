@@ -15,12 +15,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import torch  # noqa: E402
+
+from inference.core.device import choose_device  # noqa: E402
+from inference.detector.clips import to_float  # noqa: E402
+from inference.detector.finetune_modes import apply_mode, parameter_counts  # noqa: E402
+from inference.detector.model import CrossJointDetector, preset_config  # noqa: E402
+
 
 def bench(model, batch: int, size: int, device, repeats: int) -> float:
-    import torch
-
-    from inference.detector.clips import to_float
-
     g = torch.Generator().manual_seed(0)
     clips = torch.randint(0, 256, (batch, 14, 30, 3, size, size), dtype=torch.uint8, generator=g)
     pos = torch.rand(batch, 14, 30, 3, generator=g)
@@ -41,12 +44,6 @@ def bench(model, batch: int, size: int, device, repeats: int) -> float:
 
 
 def main() -> int:
-    import torch
-
-    from inference.core.device import choose_device
-    from inference.detector.finetune_modes import apply_mode, parameter_counts
-    from inference.detector.model import CrossJointDetector, preset_config
-
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--vivit-batch", type=int, default=1)

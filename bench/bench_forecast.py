@@ -29,8 +29,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
-from inference.forecast.fewshot import FewShotConfig  # noqa: E402
+from inference.core.device import torch_threads  # noqa: E402
+from inference.dataset.manifest import load_manifest  # noqa: E402
+from inference.forecast.corpora import scan_corpus  # noqa: E402
+from inference.forecast.fewshot import FewShotConfig, evaluate_fewshot  # noqa: E402
+from inference.forecast.labels import ForecastLabelConfig, label_counts, manifest_clips  # noqa: E402
+from inference.forecast.pretrain import PretrainConfig, pretrain  # noqa: E402
+from inference.forecast.report import write_report  # noqa: E402
+from inference.synth import SynthConfig, generate_animal_corpus, generate_dataset  # noqa: E402
+from inference.video.reader import VideoReader  # noqa: E402
+from inference.video.writer import VideoWriter, write_video  # noqa: E402
 
 FEWSHOT_DEFAULTS = FewShotConfig()
 # Pre-training steps of the acceptance run, chosen on the dev set (--seed 1) with the fine-tuning
@@ -40,9 +50,6 @@ ACCEPTANCE_PRETRAIN_STEPS = 600
 
 def _toy_corpora(root: Path, size: int = 96, fps: float = 15.0) -> list:
     """Two small corpora of moving-block clips (10 s each) written with the project's writer."""
-    from inference.forecast.corpora import scan_corpus
-    from inference.video.writer import write_video
-
     rng = np.random.default_rng(0)
     out = []
     for name in ("a", "b"):
@@ -59,25 +66,17 @@ def _toy_corpora(root: Path, size: int = 96, fps: float = 15.0) -> list:
 
 
 def bench_pretrain(preset: str, steps: int, batch: int, threads: int | None, device: str) -> dict:
-    import torch
-
-    from inference.forecast.pretrain import PretrainConfig, pretrain
-
-    before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(threads)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            corpora = _toy_corpora(Path(tmp) / "corpora")
-            # Warm-up run (imports, first-call kernels), then the timed run.
-            pretrain(Path(tmp) / "warm", corpora, PretrainConfig(preset=preset, steps=2, batch_size=batch, device=device))
-            t0 = time.perf_counter()
-            info = pretrain(Path(tmp) / "run", corpora, PretrainConfig(preset=preset, steps=steps, batch_size=batch,
-                                                                      checkpoint_every=10**9, device=device))
-            wall = time.perf_counter() - t0
-    finally:
-        torch.set_num_threads(before)
-    return {"preset": preset, "device": device, "threads": torch.get_num_threads() if not threads else threads,
+    """Pre-training throughput with ``threads`` torch threads (None: torch's default)."""
+    with torch_threads(threads or 0), tempfile.TemporaryDirectory() as tmp:
+        used_threads = torch.get_num_threads()
+        corpora = _toy_corpora(Path(tmp) / "corpora")
+        # Warm-up run (imports, first-call kernels), then the timed run.
+        pretrain(Path(tmp) / "warm", corpora, PretrainConfig(preset=preset, steps=2, batch_size=batch, device=device))
+        t0 = time.perf_counter()
+        info = pretrain(Path(tmp) / "run", corpora, PretrainConfig(preset=preset, steps=steps, batch_size=batch,
+                                                                  checkpoint_every=10**9, device=device))
+        wall = time.perf_counter() - t0
+    return {"preset": preset, "device": device, "threads": used_threads,
             "steps": steps, "batch": batch, "clips_per_s": steps * batch / wall, "wall_s": wall,
             "image_size": info["videomae_config"]["image_size"], "final_loss": info["final_loss"]}
 
@@ -86,10 +85,6 @@ def bench_pretrain(preset: str, steps: int, batch: int, threads: int | None, dev
 
 def _interictal_clips(manifest_path: Path, out: Path, clip_s: float, guard_s: float) -> int:
     """Cut the stretch before (EEG onset - guard) of each recording into clip files."""
-    from inference.dataset.manifest import load_manifest
-    from inference.video.reader import VideoReader
-    from inference.video.writer import VideoWriter
-
     n = 0
     for rec in load_manifest(manifest_path):
         limit = min([min(s.eeg_onset_s, s.clinical_onset_s) for s in rec.seizures] or [1e9]) - guard_s
@@ -107,8 +102,6 @@ def _interictal_clips(manifest_path: Path, out: Path, clip_s: float, guard_s: fl
 
 def make_acceptance_data(root: Path, n_subjects: int, n_animal: int, seed: int, size=(224, 168), fps: float = 15.0,
                          night_fraction: float = 0.0):
-    from inference.synth import SynthConfig, generate_animal_corpus, generate_dataset
-
     cfg = SynthConfig(size=size, fps=fps, recordings_per_subject=(1, 1), duration_s=(100.0, 140.0),
                       prodrome=True, staff_probability=0.3, night_fraction=night_fraction)
     t0 = time.perf_counter()
@@ -131,13 +124,6 @@ def run_acceptance(root: Path, steps: int, draws: int, batch: int, seed: int, im
                    recipe: dict | None = None) -> dict[str, dict]:
     """Pre-train once, then the N-shot table for each head pooling -> {pooling: report}
     (written to DIR/report-<pooling>/). ``recipe`` overrides FewShotConfig fields (epochs, lr_encoder, lr_head)."""
-    from inference.dataset.manifest import load_manifest
-    from inference.forecast.corpora import scan_corpus
-    from inference.forecast.fewshot import FewShotConfig, evaluate_fewshot
-    from inference.forecast.labels import ForecastLabelConfig, label_counts, manifest_clips
-    from inference.forecast.pretrain import PretrainConfig, pretrain
-    from inference.forecast.report import write_report
-
     corpora = [scan_corpus(n, root / "corpora" / n) for n in ("rodent_seizure", "rodent_normal", "human_interictal")]
     t0 = time.perf_counter()
     pre = pretrain(root / "pretrained", corpora, PretrainConfig(preset="tiny", steps=steps, batch_size=batch,
@@ -193,8 +179,6 @@ def main() -> int:
     ap.add_argument("--frame-stride", type=int, default=4,
                     help="pre-training frame stride (acceptance: 4 at 15 fps spans ~4 s, like the 5 s clips)")
     args = ap.parse_args()
-    import torch
-
     if args.acceptance:
         root = Path(args.acceptance)
         w, h = (int(v) for v in args.size.split("x"))

@@ -31,15 +31,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from bench_forecast import make_acceptance_data  # noqa: E402
 
+from inference.dataset.manifest import load_manifest  # noqa: E402
+from inference.forecast.corpora import scan_corpus  # noqa: E402
+from inference.forecast.fewshot import (  # noqa: E402
+    FewShotConfig,
+    baseline_encoder,
+    binary_metrics,
+    encode_features,
+    load_clip_bank,
+    predict_probs,
+    readable_clips,
+    sample_shots,
+    train_classifier,
+    train_probe,
+)
+from inference.forecast.fewshot import draw_seed as fewshot_draw_seed  # noqa: E402
+from inference.forecast.labels import ForecastLabelConfig, manifest_clips  # noqa: E402
+from inference.forecast.model import load_encoder  # noqa: E402
+from inference.forecast.pretrain import PretrainConfig, pretrain  # noqa: E402
+
 CORPORA = ("rodent_seizure", "rodent_normal", "human_interictal")
 
 
 def pretrain_checkpoints(root: Path, steps: list[int], lr: float, seed: int, image_size: int, frame_stride: int,
                          batch: int) -> dict[str, Path]:
     """One pre-training run, resumed to each step count and copied -> {"p<steps>": folder}."""
-    from inference.forecast.corpora import scan_corpus
-    from inference.forecast.pretrain import PretrainConfig, pretrain
-
     corpora = [scan_corpus(n, root / "corpora" / n) for n in CORPORA]
     work = root / f"pre_lr{lr:g}"
     out = {}
@@ -57,23 +73,6 @@ def pretrain_checkpoints(root: Path, steps: list[int], lr: float, seed: int, ima
 
 def run_grid(root: Path, ckpts: dict[str, Path], poolings: list[str], recipes: list[tuple[int, float, float]],
              shots: int, draws: int, draw_seed: int) -> list[dict]:
-    from inference.dataset.manifest import load_manifest
-    from inference.forecast.fewshot import (
-        FewShotConfig,
-        baseline_encoder,
-        binary_metrics,
-        encode_features,
-        load_clip_bank,
-        predict_probs,
-        readable_clips,
-        sample_shots,
-        train_classifier,
-        train_probe,
-    )
-    from inference.forecast.fewshot import draw_seed as fewshot_draw_seed
-    from inference.forecast.labels import ForecastLabelConfig, manifest_clips
-    from inference.forecast.model import load_encoder
-
     label_cfg = ForecastLabelConfig(clip_s=5.0, horizon_s=5.0, guard_s=15.0, negative_stride_s=2.5)
     clips, _ = readable_clips(manifest_clips(load_manifest(root / "eval" / "manifest.csv"), label_cfg))
     shot_draws = [sample_shots(clips, shots, draw_seed, r) for r in range(draws)]

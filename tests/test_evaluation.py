@@ -15,7 +15,7 @@ from inference.training.metrics import (
     random_chance,
     segment_metrics,
 )
-from inference.training.scoring import RecordingTrace, score_recording, summarise_events
+from inference.training.scoring import RecordingTrace, choose_event_rules, score_recording, summarise_events
 
 
 def test_segment_metrics_known_values():
@@ -98,8 +98,6 @@ def test_event_scoring_missed_seizure_and_tolerance():
 
 
 def test_event_rules_chosen_on_validation_remove_a_blip():
-    from inference.training.scoring import choose_event_rules
-
     seg = SegmentConfig()
     base = EventConfig(threshold=0.5, hysteresis=0.1, min_duration_s=3.0, merge_gap_s=10.0)
     sz = [Seizure(200.0, 210.0, 260.0)]
@@ -129,8 +127,6 @@ def test_event_rules_chosen_on_validation_remove_a_blip():
 
 
 def test_event_rules_false_alarm_limit_applies_only_when_measurable():
-    from inference.training.scoring import choose_event_rules
-
     seg = SegmentConfig()
     base = EventConfig(threshold=0.5, hysteresis=0.1, min_duration_s=3.0, merge_gap_s=10.0)
     sz = [Seizure(200.0, 210.0, 260.0)]

@@ -1,12 +1,26 @@
 """N-shot draws without subject leakage, metrics, alarms and the result-file hook."""
+import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from app.cli import build_parser
 from inference.core.errors import SemioscopeError
-from inference.forecast.fewshot import binary_metrics, rank_probability, sample_shots
+from inference.forecast.fewshot import FewShotConfig, binary_metrics, rank_probability, sample_shots
 from inference.forecast.labels import ForecastClip
+from inference.forecast.model import (
+    CLASSIFIER_FILE,
+    KIND_CLASSIFIER,
+    load_classifier,
+    make_classifier,
+    new_encoder,
+    pool_tokens,
+    preset_config,
+    save_state,
+    write_forecast_json,
+)
 from inference.forecast.trace import (
     ForecastTrace,
     add_forecast_to_result,
@@ -14,6 +28,7 @@ from inference.forecast.trace import (
     forecast_from_result,
     window_starts,
 )
+from inference.results.result_file import AnalysisResult
 
 
 def _clips(n_subjects=8, pos=(6, 0, 3, 6, 1, 6, 0, 2), neg=(5, 9, 0, 5, 4, 5, 7, 3)):
@@ -85,8 +100,6 @@ def test_window_starts_and_alarms():
 
 
 def test_forecast_trace_round_trips_through_result_file(tmp_path):
-    from inference.results.result_file import AnalysisResult
-
     res = AnalysisResult(np.arange(3.0), np.arange(3.0) + 5, np.array([0.1, 0.2, 0.3]), np.zeros((3, 14)))
     tr = ForecastTrace([0.0, 1.0], [5.0, 6.0], [0.25, np.nan], {"kind": "forecast", "horizon_s": 5.0})
     add_forecast_to_result(res, tr)
@@ -99,21 +112,7 @@ def test_forecast_trace_round_trips_through_result_file(tmp_path):
 
 
 def test_token_pooling_mean_motion_and_classifier_folder(tmp_path):
-    from types import SimpleNamespace
-
-    import torch
-
-    from inference.forecast.model import (
-        CLASSIFIER_FILE,
-        KIND_CLASSIFIER,
-        load_classifier,
-        make_classifier,
-        new_encoder,
-        pool_tokens,
-        preset_config,
-        save_state,
-        write_forecast_json,
-    )
+    import torch  # heavy: only the model tests load it
 
     cfg = SimpleNamespace(num_frames=16, tubelet_size=2, hidden_size=3)  # 8 temporal slots
     still = torch.arange(4 * 3, dtype=torch.float32).reshape(1, 1, 4, 3).expand(2, 8, 4, 3).reshape(2, 32, 3)
@@ -140,18 +139,7 @@ def test_token_pooling_mean_motion_and_classifier_folder(tmp_path):
 
 
 def test_older_classifier_folder_without_token_pooling_loads_as_mean(tmp_path):
-    import torch
-
-    from inference.forecast.model import (
-        CLASSIFIER_FILE,
-        KIND_CLASSIFIER,
-        load_classifier,
-        make_classifier,
-        new_encoder,
-        preset_config,
-        save_state,
-        write_forecast_json,
-    )
+    import torch  # heavy: only the model tests load it
 
     vcfg = preset_config("tiny", image_size=32)
     clf = make_classifier(new_encoder(vcfg, 2), 2, pooling="mean")
@@ -166,9 +154,6 @@ def test_older_classifier_folder_without_token_pooling_loads_as_mean(tmp_path):
 
 @pytest.mark.parametrize("sub", ["finetune", "evaluate"])
 def test_cli_fine_tuning_defaults_are_the_fewshot_config_defaults(sub):
-    from app.cli import build_parser
-    from inference.forecast.fewshot import FewShotConfig
-
     args = build_parser().parse_args(["forecast", sub, "--model", "m", "--out", "o", "--manifest", "x.csv"])
     d = FewShotConfig()
     assert (args.pooling, args.epochs, args.lr_encoder, args.lr_head) == (d.pooling, d.epochs, d.lr_encoder,
@@ -176,9 +161,6 @@ def test_cli_fine_tuning_defaults_are_the_fewshot_config_defaults(sub):
 
 
 def test_dev_grid_choice_takes_the_cheapest_of_the_tied_best_pretrained_rows():
-    import importlib.util
-    from pathlib import Path
-
     path = Path(__file__).resolve().parents[1] / "bench" / "forecast_dev_grid.py"
     spec = importlib.util.spec_from_file_location("forecast_dev_grid", path)
     grid = importlib.util.module_from_spec(spec)

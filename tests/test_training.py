@@ -3,9 +3,26 @@ reloaded checkpoints, resuming."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
+
+import inference.video.reader as video
+from app.cli import main
+from inference.core.config import ClipConfig, PoseConfig, SegmentConfig, SplitConfig
+from inference.core.device import torch_threads
+from inference.core.errors import SemioscopeError
+from inference.dataset.splits import SubjectSplit
+from inference.detector.checkpoint import load_run
+from inference.pose.joints import JOINT_INDEX
+from inference.synth.generator import SynthConfig, generate_dataset
+from inference.training.config import TrainConfig
+from inference.training.data import KeypointSource, recording_clips
+from inference.training.loop import train_run, warmup_cosine
+from inference.training.metrics import auroc
+from inference.training.prepared import prepare_data
+from inference.training.sampling import epoch_order, epoch_size, flip_batch
 
 pytestmark = pytest.mark.slow
 
@@ -14,8 +31,6 @@ N_SUBJECTS = 8
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
-    from inference.synth.generator import SynthConfig, generate_dataset
-
     out = tmp_path_factory.mktemp("synth")
     cfg = SynthConfig(size=(160, 120), duration_s=(80.0, 100.0), recordings_per_subject=(1, 2),
                       staff_probability=0.0)
@@ -26,8 +41,6 @@ def dataset(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(dataset, tmp_path_factory):
     """One tiny/full run trained through the CLI."""
-    from app.cli import main
-
     manifest_path, _ = dataset
     root = tmp_path_factory.mktemp("runs")
     run = root / "tiny"
@@ -72,12 +85,6 @@ def test_run_folder_contents(trained, dataset):
 
 
 def test_model_learns_and_reload_gives_identical_probabilities(trained, dataset):
-    from inference.core.config import ClipConfig, PoseConfig, SegmentConfig, SplitConfig
-    from inference.dataset.splits import SubjectSplit
-    from inference.detector.checkpoint import load_run
-    from inference.training.loop import prepare_data
-    from inference.training.metrics import auroc
-
     run, cache = trained
     _, manifest = dataset
     ev = json.loads((run / "evaluation.json").read_text())
@@ -96,21 +103,13 @@ def test_model_learns_and_reload_gives_identical_probabilities(trained, dataset)
                         split=SubjectSplit.from_dict(rc["split"]), roles=("test",))
     assert [(it[0], it[1]) for it in data.test.items] == [(p["recording_id"], p["start_s"]) for p in preds]
     clips, pos, mask = data.test.batch(range(len(data.test)))
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(rc["training"]["threads"])  # same CPU kernels as the run's own evaluation
-    try:
+    with torch_threads(rc["training"]["threads"]):  # same CPU kernels as the run's own evaluation
         again, att = loaded.predict(clips, pos, mask)
-    finally:
-        torch.set_num_threads(threads)
     np.testing.assert_array_equal(again, prob)
     np.testing.assert_allclose(att.sum(1), 1.0, atol=1e-5)
 
 
 def test_evaluation_report_and_cli(trained, capsys):
-    from app.cli import main
-
     run, cache = trained
     assert main(["evaluate", str(run), "--device", "cpu", "--cache-dir", str(cache)]) == 0
     md = (run / "evaluation.md").read_text()
@@ -125,10 +124,6 @@ def test_evaluation_report_and_cli(trained, capsys):
 
 
 def test_clip_cache_is_reused_without_decoding(trained, dataset, monkeypatch):
-    import inference.video.reader as video
-    from inference.core.config import ClipConfig, PoseConfig, SegmentConfig
-    from inference.training.data import KeypointSource, recording_clips
-
     _, cache = trained
     _, manifest = dataset
 
@@ -147,10 +142,6 @@ def test_clip_cache_is_reused_without_decoding(trained, dataset, monkeypatch):
 
 
 def test_resume_continues_and_existing_run_is_protected(dataset, trained, tmp_path):
-    from inference.core.config import SplitConfig
-    from inference.core.errors import SemioscopeError
-    from inference.training.loop import TrainConfig, train_run
-
     _, manifest = dataset
     _, cache = trained
     split = SplitConfig(n_test_subjects=3, val_fraction=0.25)
@@ -172,9 +163,6 @@ def test_resume_continues_and_existing_run_is_protected(dataset, trained, tmp_pa
 
 
 def test_flip_augmentation_mirrors_image_positions_and_joints():
-    from inference.pose.joints import JOINT_INDEX
-    from inference.training.loop import epoch_order, flip_batch, warmup_cosine
-
     rng = np.random.default_rng(0)
     clips = rng.integers(0, 256, (2, 14, 3, 3, 4, 4), dtype=np.uint8)
     pos = rng.random((2, 14, 3, 3), dtype=np.float32)
@@ -199,8 +187,6 @@ def test_flip_augmentation_mirrors_image_positions_and_joints():
 
 
 def test_interictal_subsampling_draws_afresh_each_epoch():
-    from inference.training.loop import TrainConfig, epoch_order, epoch_size
-
     labels = np.array([0] * 90 + [1] * 10)
     o0 = epoch_order(100, labels, 0, 0, "pos_weight", 3.0)
     assert len(o0) == len(set(o0.tolist())) == epoch_size(labels, 3.0) == 40
@@ -223,10 +209,6 @@ def test_interictal_subsampling_draws_afresh_each_epoch():
 def test_evaluate_seeds_reuses_finished_seed_runs_and_reports_mean_sd(trained, tmp_path, capsys):
     """`evaluate --seeds 2` end to end without training again: a finished run in RUN/seeds/seed_1 is
     reused (here a copy of the run itself, so every sd is 0)."""
-    import shutil
-
-    from app.cli import main
-
     run, cache = trained
     copy = tmp_path / "run"
     shutil.copytree(run, copy)

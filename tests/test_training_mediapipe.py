@@ -7,16 +7,16 @@ import json
 import numpy as np
 import pytest
 
+from app.cli import main
+from inference.core.config import ClipConfig, PoseConfig, SegmentConfig
+from inference.dataset.manifest import load_manifest
+from inference.synth.generator import SynthConfig, generate_dataset
+from inference.training.data import KeypointSource, recording_clips
+
 pytestmark = pytest.mark.slow
 
 
 def test_train_with_mediapipe_keypoints_end_to_end(tmp_path, monkeypatch):
-    from app.cli import main
-    from inference.core.config import ClipConfig, PoseConfig, SegmentConfig
-    from inference.dataset.manifest import load_manifest
-    from inference.synth.generator import SynthConfig, generate_dataset
-    from inference.training.data import KeypointSource, recording_clips
-
     cfg = SynthConfig(size=(320, 240), duration_s=(40.0, 40.0), recordings_per_subject=(1, 1),
                       staff_probability=0.0, night_fraction=0.0)
     generate_dataset(tmp_path / "data", 4, seed=3, config=cfg, workers=1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from inference.core.errors import SemioscopeError
 from inference.core.progress import cli_log, cli_progress
@@ -43,7 +44,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-
     if args.seeds < 1:
         raise SemioscopeError(f"--seeds must be at least 1 (got {args.seeds})")
 
@@ -55,7 +55,5 @@ def run(args) -> int:
             evaluate_seeds(args.run, args.seeds, args.manifest, args.cache_dir, args.device, prep, log, events=events)
         else:
             evaluate_run(args.run, args.manifest, args.cache_dir, args.device, prep, log, events=events)
-    from pathlib import Path
-
     print((Path(args.run) / EVAL_MD).read_text("utf-8"))
     return 0

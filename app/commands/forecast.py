@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.commands.analyze import collect_videos
 from inference.core.atomic import atomic_write_text
+from inference.core.device import torch_threads
 from inference.core.errors import SemioscopeError
 from inference.core.progress import cli_progress
 from inference.dataset.manifest import load_manifest
@@ -140,7 +141,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _parse_mix(items: list[str]) -> dict[str, float]:
-
     out = {}
     for it in items:
         name, sep, w = it.partition("=")
@@ -154,7 +154,6 @@ def _parse_mix(items: list[str]) -> dict[str, float]:
 
 
 def _clips(args):
-
     cfg = ForecastLabelConfig(clip_s=args.clip_s, horizon_s=args.horizon_s, onset=args.onset, guard_s=args.guard_s,
                               negative_stride_s=args.negative_stride_s, max_negatives_per_recording=args.max_negatives)
     clips = manifest_clips(load_manifest(args.manifest), cfg, on_error=lambda m: print(m, file=sys.stderr))
@@ -163,13 +162,11 @@ def _clips(args):
 
 
 def _fewshot_cfg(args, **extra):
-
     return FewShotConfig(epochs=args.epochs, lr_encoder=args.lr_encoder, lr_head=args.lr_head, seed=args.seed,
                          threshold=args.threshold, device=args.device, pooling=args.pooling, **extra)
 
 
 def _run_pretrain(args) -> int:
-
     corpora = [scan_corpus(n, f, args.segment_s, on_error=lambda m: print(f"skipped: {m}", file=sys.stderr))
                for n, f in parse_named_folders(args.corpus)]
     cfg = PretrainConfig(preset=args.preset, init_dir=args.init, image_size=args.image_size, steps=args.steps,
@@ -185,7 +182,6 @@ def _run_pretrain(args) -> int:
 
 
 def _run_finetune(args) -> int:
-
     clips, label_cfg = _clips(args)
     with cli_progress("decoding clips", unit="clip") as bar:
         info = finetune_classifier(args.model, clips, args.out, label_cfg, _fewshot_cfg(args), shots=args.shots,
@@ -197,7 +193,6 @@ def _run_finetune(args) -> int:
 
 
 def _run_evaluate(args) -> int:
-
     clips, label_cfg = _clips(args)
     cfg = _fewshot_cfg(args, shots=tuple(args.shots), draws=args.draws, max_test_clips=args.max_test_clips)
     with cli_progress("few-shot evaluation", unit="run") as bar:
@@ -221,7 +216,6 @@ def trace_csv_text(trace) -> str:
 
 
 def _run_trace(args) -> int:
-
     videos = collect_videos(args.inputs)
     model = load_classifier(args.model)
     which = (model[1].get("labels") or {}).get("onset", "clinical")  # the onset the model forecasts
@@ -267,9 +261,7 @@ def run(args) -> int:
     if step is None:
         print("usage: semioscope forecast {pretrain,finetune,evaluate,trace} ... (see --help)", file=sys.stderr)
         return 2
-    if getattr(args, "threads", 0):
-        import torch
-
-        torch.set_num_threads(args.threads)
-    return {"pretrain": _run_pretrain, "finetune": _run_finetune, "evaluate": _run_evaluate,
-            "trace": _run_trace}[step](args)
+    run_step = {"pretrain": _run_pretrain, "finetune": _run_finetune, "evaluate": _run_evaluate,
+                "trace": _run_trace}[step]
+    with torch_threads(getattr(args, "threads", 0) or 0):  # the process-wide setting comes back afterwards
+        return run_step(args)

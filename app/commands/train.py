@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 from inference.core.progress import cli_log, cli_progress
 from inference.dataset.manifest import load_manifest
+from inference.training.config import TrainConfig
 from inference.training.evaluation import evaluate_run
-from inference.training.loop import TrainConfig, train_run
+from inference.training.loop import train_run
 
 from ._config_option import add_config_option, config_from_args
 
@@ -123,9 +125,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    import time
-
-
     cfg = config_from_args(args)
     split = cfg.split
     if args.split_seed is not None:

@@ -75,7 +75,6 @@ def load_track(rec: Recording, source: KeypointSource, pose_cfg: PoseConfig, fps
                cancel: Optional[CancelToken] = None) -> tuple[KeypointTrack, dict[str, Any]]:
     """The recording's raw (uncleaned) keypoint track and a JSON identity of it (for cache keys)."""
     if not source.is_pose:
-
         path = resolve_keypoint_file(source.spec, Path(rec.video))
         track = load_keypoints(path)
         return track, {"kind": "file", "fingerprint": keypoints_fingerprint(path), "source": track.source}
@@ -256,7 +255,7 @@ def recording_clips(rec: Recording, source: KeypointSource, seg_cfg: SegmentConf
                     flush()
             flush()
             clips.flush()
-            del clips
+            clips = None  # release the memmap before its folder is moved into place
             np.save(tmp / "positions.npy", positions)
             np.save(tmp / "decoded.npy", decoded)
             atomic_write_json(tmp / "meta.json", {

@@ -35,14 +35,15 @@ from inference.core.atomic import atomic_write, atomic_write_json, atomic_write_
 from inference.core.config import PoseConfig, SplitConfig
 from inference.core.errors import SemioscopeError
 from inference.core.progress import CancelToken, ProgressFn, no_progress
-from inference.dataset.manifest import load_manifest
+from inference.dataset.manifest import Manifest, load_manifest
 from inference.dataset.splits import SubjectSplit
 from inference.detector.checkpoint import load_run
-from inference.training.loop import prepare_data
 from inference.training.metrics import fmt_pm, majority_class, random_chance, segment_metrics
+from inference.training.prepared import prepare_data
 from inference.training.scoring import (
     TOL_AFTER_S,
     TOL_BEFORE_S,
+    engine_scorer,
     predict_window_set,
     recording_trace,
     score_recording,
@@ -54,12 +55,12 @@ EVAL_MD = "evaluation.md"
 
 
 def _plot_curves(y: np.ndarray, prob: np.ndarray, out_dir: Path, title: str) -> list[str]:
+    # heavy: plotting and sklearn load only when figures are written
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from sklearn.metrics import precision_recall_curve, roc_curve
-
 
     files = []
     if len(np.unique(y)) < 2:
@@ -90,8 +91,9 @@ def _plot_curves(y: np.ndarray, prob: np.ndarray, out_dir: Path, title: str) -> 
     return files
 
 
-def _load_manifest_for(run_dir: Path, rc: dict[str, Any], manifest, log) -> Any:
-
+def manifest_for_run(run_dir: Path, rc: dict[str, Any], manifest, log: Callable[[str], None]) -> Manifest:
+    """The manifest to evaluate ``run_dir`` on: ``manifest`` (a Manifest or its path), else the one
+    run.json names; warns when it differs from the one the run was trained on."""
     if manifest is None:
         path = rc.get("manifest", {}).get("path")
         if not path:
@@ -118,7 +120,7 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
     if events:
         loaded.event_config = loaded.event_config.replace(**{k: float(v) for k, v in events.items() if v is not None})
     rc = loaded.run_config
-    manifest = _load_manifest_for(run_dir, rc, manifest, log)
+    manifest = manifest_for_run(run_dir, rc, manifest, log)
     split = SubjectSplit.from_dict(rc.get("split", {}))
     if not split.test:
         raise SemioscopeError(f"{run_dir / 'run.json'}: the run has no test subjects to evaluate")
@@ -128,7 +130,7 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
                         progress=progress, cancel=cancel, log=log)
     test = data.test
     # Segment level, through the same predict() the engine uses.
-    prob = predict_window_set(loaded, test, cancel)
+    prob, _ = predict_window_set(test, engine_scorer(loaded, test), cancel)
     y = test.labels
     thr = loaded.threshold
     seg_m = segment_metrics(y, prob, thr)
@@ -175,7 +177,7 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
     }
     if write:
         result["figures"] = _plot_curves(y, prob, run_dir, f"{rc.get('preset')} {rc['finetune'].get('mode')}")
-        atomic_write_json(run_dir / EVAL_JSON, _clean(result))
+        atomic_write_json(run_dir / EVAL_JSON, json_safe(result))
         atomic_write_text(run_dir / EVAL_MD, evaluation_markdown(result))
     log(f"test: AUROC {seg_m['auroc']:.3f}, AUPRC {seg_m['auprc']:.3f}, F1 {seg_m['f1']:.3f}; events: "
         f"{ev['detected']}/{ev['seizures']} seizures detected, {ev['false_alarms_per_hour']:.2f} false alarms/h"
@@ -183,16 +185,16 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
     return result
 
 
-def _clean(obj: Any) -> Any:
-    """NaN/inf -> None so the JSON is standard."""
+def json_safe(obj: Any) -> Any:
+    """``obj`` with NaN/inf as None, so the JSON is standard."""
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
     if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
+        return {k: json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
+        return [json_safe(v) for v in obj]
     if isinstance(obj, np.generic):
-        return _clean(obj.item())
+        return json_safe(obj.item())
     return obj
 
 
@@ -200,7 +202,6 @@ def _f(v: Any, digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "n/a"
     if isinstance(v, dict):
-
         return fmt_pm(v, digits)
     return f"{v:.{digits}f}"
 

@@ -20,6 +20,7 @@ def _two_classes(y: np.ndarray) -> bool:
 
 
 def auroc(y: np.ndarray, prob: np.ndarray) -> float:
+    # heavy: sklearn loads only when metrics are computed
     from sklearn.metrics import roc_auc_score
 
     y = np.asarray(y).astype(int)
@@ -28,6 +29,7 @@ def auroc(y: np.ndarray, prob: np.ndarray) -> float:
 
 def auprc(y: np.ndarray, prob: np.ndarray) -> float:
     """Average precision (the step-wise area under the PR curve)."""
+    # heavy: sklearn loads only when metrics are computed
     from sklearn.metrics import average_precision_score
 
     y = np.asarray(y).astype(int)
@@ -36,6 +38,7 @@ def auprc(y: np.ndarray, prob: np.ndarray) -> float:
 
 def segment_metrics(y: np.ndarray, prob: np.ndarray, threshold: float) -> dict[str, float]:
     """Accuracy, AUROC, AUPRC, F1, precision, recall at ``threshold`` (``prob >= threshold`` is ictal)."""
+    # heavy: sklearn loads only when metrics are computed
     from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 
     y = np.asarray(y).astype(int)

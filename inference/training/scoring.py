@@ -1,21 +1,26 @@
-"""Scoring a run on whole recordings: the probability trace at the review stride, event scoring
-by the SzCORE rules (``timescoring``), and the choice of event rules on validation recordings.
+"""Scoring a detector: window sets (``predict_window_set``), whole recordings at the review stride
+(``recording_trace``), events by the SzCORE rules (``timescoring``), and the choice of event rules
+on validation recordings.
 
-Shared by training (event rules chosen on validation) and evaluation (test subjects), so both
-score exactly as the engine and the review window do.
+Shared by training (per-epoch validation, threshold and event rules chosen on validation) and
+evaluation (test subjects), so both score exactly as the engine and the review window do.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
+from timescoring.annotations import Annotation
+from timescoring.scoring import EventScoring
 
 from inference.core.config import EventConfig, SegmentConfig
 from inference.core.progress import CancelToken, check_cancel
 from inference.dataset.segments import seizure_end
+from inference.detector.clips import to_float
 from inference.results.events import detect_events
+from inference.training.sampling import flip_half
 
 TOL_BEFORE_S = 30.0  # timescoring EventScoring.Parameters defaults (SzCORE)
 TOL_AFTER_S = 60.0
@@ -73,10 +78,6 @@ def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 def score_recording(trace: RecordingTrace, seizures, seg: SegmentConfig, events_cfg: EventConfig) -> dict[str, Any]:
     """Alarms, per-seizure detection and latency, false alarms and interictal time of one recording."""
-    from timescoring.annotations import Annotation
-    from timescoring.scoring import EventScoring
-
-
     dur = float(trace.duration_s)
     alarms = detect_events(trace.starts, trace.ends, trace.prob, events_cfg)
     refs = [(float(sz.eeg_onset_s), min(dur, seizure_end(sz, seg))) for sz in seizures]
@@ -175,12 +176,60 @@ def choose_event_rules(traces: list[tuple[RecordingTrace, Any]], seg: SegmentCon
     return base.replace(min_duration_s=best["min_duration_s"], smooth_windows=best["smooth_windows"]), rows
 
 
-def predict_window_set(loaded, windows, cancel: Optional[CancelToken] = None, batch: int = 32) -> np.ndarray:
-    """Probabilities ``[N]`` of a WindowSet through the run's ``predict`` (the engine's path)."""
-    prob = np.zeros(len(windows), np.float32)
-    for i in range(0, len(windows), batch):
+# -- window sets ---------------------------------------------------------------------------------
+# One loop scores a WindowSet for everyone: the per-epoch validation (the model being trained, from
+# cached tokens in frozen mode) and evaluation / the final threshold (the saved run, through the
+# engine's ``predict``). Only the forward of one batch differs: a ``BatchScorer``.
+
+BatchScorer = Callable[[list[int]], tuple[np.ndarray, np.ndarray]]
+"""Window indices -> (probabilities ``[B]``, received attention ``[B, 14]``)."""
+
+
+def predict_window_set(windows, score_batch: BatchScorer, cancel: Optional[CancelToken] = None,
+                       batch_size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities ``[N]``, attention ``[N, 14]``) of every window of a WindowSet, ``batch_size``
+    windows at a time (cancellable between batches)."""
+    n = len(windows)
+    probs = np.zeros(n, np.float32)
+    att = np.zeros((n, 14), np.float32)
+    for i in range(0, n, batch_size):
         check_cancel(cancel)
-        idx = list(range(i, min(len(windows), i + batch)))
-        c, p, m = windows.batch(idx)
-        prob[idx] = loaded.predict(c, p, m)[0]
-    return prob
+        idx = list(range(i, min(n, i + batch_size)))
+        probs[idx], att[idx] = score_batch(idx)
+    return probs, att
+
+
+def engine_scorer(loaded, windows) -> BatchScorer:
+    """Through the saved run's ``LoadedDetector.predict``, exactly as the engine scores."""
+    return lambda idx: loaded.predict(*windows.batch(idx))
+
+
+def model_scorer(model, windows, device, tokens: Optional[np.ndarray] = None) -> BatchScorer:
+    """Through a model being trained, from the frozen encoder's cached ``tokens`` when given. The
+    caller holds ``core.device.inference_mode`` around the scoring."""
+    import torch  # heavy: only when a model is applied
+
+    def score(idx: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        logits, att = forward_windows(model, windows, idx, device, tokens)
+        return torch.sigmoid(logits.float()).cpu().numpy(), att.float().cpu().numpy()
+
+    return score
+
+
+def forward_windows(model, windows, idx: list[int], device, tokens: Optional[np.ndarray] = None,
+                    flip_rng: Optional[np.random.Generator] = None):
+    """(logits ``[B]``, attention ``[B, 14]``) tensors of windows ``idx``: from cached frozen-encoder
+    ``tokens`` (only the cross-joint attention and head run) or from the clips, each window mirrored
+    with probability 1/2 when ``flip_rng`` is given (training augmentation)."""
+    import torch  # heavy: only when a model is applied
+
+    dev = device.torch_device()
+    if tokens is not None:
+        pos, mask = windows.positions_batch(idx)
+        return model.head(torch.from_numpy(tokens[idx]).to(dev), torch.from_numpy(pos).to(dev),
+                          torch.from_numpy(mask).to(dev))
+    clips, pos, mask = windows.batch(idx)
+    if flip_rng is not None:
+        flip_half(clips, pos, mask, flip_rng)
+    return model(to_float(torch.from_numpy(clips).to(dev)), torch.from_numpy(pos).to(dev),
+                 torch.from_numpy(mask).to(dev))

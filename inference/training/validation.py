@@ -1,0 +1,112 @@
+"""What a training run decides on its validation subjects: the per-epoch check (AUROC, loss,
+threshold) that picks the best epoch, the final threshold on every validation window, and the
+event rules on the validation recordings scored whole."""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from inference.core.config import EventConfig, SegmentConfig
+from inference.core.device import inference_mode
+from inference.core.progress import CancelToken
+from inference.dataset.manifest import Manifest
+from inference.training.config import TrainConfig
+from inference.training.data import WindowSet
+from inference.training.metrics import choose_threshold, segment_metrics
+from inference.training.prepared import PreparedData
+from inference.training.scoring import (
+    choose_event_rules,
+    engine_scorer,
+    model_scorer,
+    predict_window_set,
+    recording_trace,
+)
+
+BEST_VAL_METRICS = ("accuracy", "auroc", "auprc", "f1", "precision", "recall")  # kept in run.json
+
+
+@dataclass
+class EpochCheck:
+    """The validation check after one epoch."""
+
+    loss: float  # binary cross-entropy of the probabilities against the validation targets
+    threshold: float  # by the run's threshold rule
+    metrics: dict[str, Any]  # segment_metrics at that threshold
+
+    @property
+    def rank_key(self) -> tuple[float, float]:
+        """Epochs rank by AUROC, then by lower loss (rounded, so float noise never picks an epoch)."""
+        auc = self.metrics["auroc"] if math.isfinite(self.metrics["auroc"]) else -math.inf
+        return round(auc, 6), -round(self.loss, 6)
+
+    def best_val(self) -> dict[str, Any]:
+        return {**{k: self.metrics[k] for k in BEST_VAL_METRICS}, "loss": self.loss}
+
+
+def check_epoch(model, windows: WindowSet, device, tcfg: TrainConfig, tokens: Optional[np.ndarray],
+                cancel: Optional[CancelToken]) -> EpochCheck:
+    """Score the validation ``windows`` with the model being trained (from cached ``tokens`` in
+    frozen mode) and measure it."""
+    import torch  # heavy: only when training
+
+    with inference_mode(model, device):
+        prob, _ = predict_window_set(windows, model_scorer(model, windows, device, tokens), cancel,
+                                     tcfg.eval_batch_size)
+    with torch.no_grad():
+        loss = float(torch.nn.functional.binary_cross_entropy(
+            torch.from_numpy(prob.astype(np.float64)).clamp(1e-7, 1 - 1e-7),
+            torch.from_numpy(windows.targets.astype(np.float64))))
+    threshold = choose_threshold(windows.labels, prob, tcfg.threshold_rule)
+    return EpochCheck(loss, threshold, segment_metrics(windows.labels, prob, threshold))
+
+
+def threshold_on_all_windows(loaded, val: WindowSet, tcfg: TrainConfig, best_val: dict[str, Any],
+                             log: Callable[[str], None], cancel: Optional[CancelToken]
+                             ) -> tuple[float, dict[str, Any]]:
+    """Re-choose the threshold on every validation window with the best epoch's saved run (when the
+    per-epoch checks saw a subsample). Returns (threshold, validation metrics for run.json)."""
+    prob, _ = predict_window_set(val, engine_scorer(loaded, val), cancel)
+    threshold = choose_threshold(val.labels, prob, tcfg.threshold_rule)
+    vm = segment_metrics(val.labels, prob, threshold)
+    log(f"all {len(val)} validation windows: AUROC {vm['auroc']:.3f}, F1 {vm['f1']:.3f} at threshold "
+        f"{threshold:.3f}")
+    return threshold, {**{k: vm[k] for k in BEST_VAL_METRICS}, "loss": best_val.get("loss"), "windows": len(val)}
+
+
+def event_rules_on_validation(loaded, data: PreparedData, manifest: Manifest, seg_cfg: SegmentConfig,
+                              base: EventConfig, tcfg: TrainConfig, log: Callable[[str], None],
+                              cancel: Optional[CancelToken]) -> tuple[EventConfig, dict[str, Any]]:
+    """Score the validation recordings whole with the best model and pick the event rules there
+    (``scoring.choose_event_rules``). Returns (rules, the record stored in run.json)."""
+    t0 = time.perf_counter()
+    by_id = {r.recording_id: r for r in manifest}
+    traces = []
+    for rid, rclips in data.recordings.items():
+        rec = by_id[rid]
+        if data.split.role(rec.subject_id) == "val":
+            traces.append((recording_trace(loaded, rclips, rec.subject_id, seg_cfg.review_stride_s, cancel=cancel),
+                           rec.seizures))
+    chosen, rows = choose_event_rules(traces, seg_cfg, base, tcfg.event_min_durations, tcfg.event_smoothing,
+                                      tcfg.max_false_alarms_per_hour)
+    secs = time.perf_counter() - t0
+    hours = rows[0]["interictal_hours"] if rows else 0.0
+    n_sz = rows[0]["seizures"] if rows else 0
+    log(f"event rules on validation ({len(traces)} recordings, {n_sz} seizures, {hours:.2f} interictal hours, "
+        f"threshold {base.threshold:.3f}, {secs:.0f} s); per option: min duration / smoothing -> "
+        f"detected, false alarms/h:")
+    for r in rows:
+        log(f"  {r['min_duration_s']:4g} s / {r['smooth_windows']} windows -> {r['detected']}/{r['seizures']}, "
+            f"{r['false_alarms_per_hour']:.2f}/h{'  <- chosen' if r['chosen'] else ''}")
+    best = next((r for r in rows if r["chosen"]), None)
+    if best is not None and not best["feasible"]:
+        log(f"warning: no option reaches <= {tcfg.max_false_alarms_per_hour:g} false alarms/h on validation; "
+            f"chose the fewest")
+    info = {"source": "validation", "max_false_alarms_per_hour": tcfg.max_false_alarms_per_hour,
+            "threshold": base.threshold, "chosen": {"min_duration_s": chosen.min_duration_s,
+                                                    "smooth_windows": chosen.smooth_windows},
+            "validation_recordings": [t.recording_id for t, _ in traces], "seconds": round(secs, 1), "grid": rows}
+    return chosen, info
