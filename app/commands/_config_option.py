@@ -14,5 +14,4 @@ def add_config_option(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace):
-
     return load_config(getattr(args, "config", None))

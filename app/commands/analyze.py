@@ -101,7 +101,6 @@ def output_paths(videos: list[Path], out_dir: Path) -> list[Path]:
 
 
 def engine_config(args) -> "object":
-
     if args.stride <= 0:
         raise SemioscopeError(f"--stride must be positive (got {args.stride})")
     batch = args.batch_size
@@ -126,7 +125,6 @@ def engine_config(args) -> "object":
 
 
 def run(args) -> int:
-
     videos = collect_videos(args.inputs)
     if not videos:
         raise SemioscopeError("no videos to analyse")
@@ -153,7 +151,6 @@ def run(args) -> int:
 
 
 def _run_local(videos, outs, run_dir, config, reuse: bool):
-
     engine = AnalysisEngine(load_run(run_dir, device=config.device), config)
     probed = probe_durations(videos)  # 0.0 when unreadable: fails again, with its message, when analysed
     durations = [round(probed[v], 1) for v in videos]

@@ -4,6 +4,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from app.commands.pose import pose_config_from_args
 from inference.core.atomic import atomic_write_bytes
 from inference.core.errors import InputFileError, VideoError
@@ -49,10 +52,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import cv2
-    import numpy as np
-
-
     defaults = config_from_args(args)
     seg, clip_cfg = defaults.segments, defaults.clips
     changes = {}

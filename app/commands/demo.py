@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
+import time
+from pathlib import Path
 
 from app.commands.review import open_review_window
 from inference.analysis.settings import EngineConfig
@@ -54,9 +59,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def demo_dir(arg=None):
-    import os
-    from pathlib import Path
-
     if arg:
         return Path(arg).expanduser()
     env = os.environ.get("SEMIOSCOPE_DEMO_DIR")
@@ -64,8 +66,6 @@ def demo_dir(arg=None):
 
 
 def _stamp_ok(path, content) -> bool:
-    import json
-
     try:
         return json.loads(path.read_text("utf-8")) == content
     except (OSError, ValueError):
@@ -74,8 +74,6 @@ def _stamp_ok(path, content) -> bool:
 
 def prepare_recording(root):
     """The demo recording (reused when its stamp matches). Returns its manifest Recording."""
-    import shutil
-
 
     folder = root / "recording"
     stamp = folder / "demo.done.json"
@@ -96,8 +94,6 @@ def prepare_recording(root):
 
 def prepare_dataset(root):
     """The small training set (reused when its stamp matches). Returns the Manifest."""
-    import shutil
-
 
     folder = root / "train"
     stamp = folder / "dataset.done.json"
@@ -115,8 +111,6 @@ def prepare_dataset(root):
 
 def prepare_model(root, manifest, device: str = "auto"):
     """Train the tiny detector once (reused when its stamp matches). Returns the run folder."""
-    import shutil
-
 
     run = root / "model"
     stamp = run / "demo.done.json"
@@ -143,7 +137,6 @@ def prepare_model(root, manifest, device: str = "auto"):
 
 def prepare(root, device: str = "auto"):
     """Everything the demo needs, generated once. Returns (Recording, run folder)."""
-    import time
 
     root.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -154,8 +147,6 @@ def prepare(root, device: str = "auto"):
 
 
 def run(args) -> int:
-
-
     root = demo_dir(args.dir)
     rec, run_dir, took = prepare(root, args.device)
     meta = probe(rec.video)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from inference.core.progress import cli_progress
@@ -37,10 +39,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from collections import Counter
-    from dataclasses import replace
-
-
     out = Path(args.out) if args.out else Path(args.dataset) / "manifest.csv"
     warnings: list[str] = []
     manifest = import_emu(args.dataset, on_warning=warnings.append)

@@ -5,6 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from inference.core.errors import Cancelled, SemioscopeError
 from inference.core.progress import cli_progress
 from inference.pose.cache import cached_track
@@ -63,8 +65,6 @@ def pose_config_from_args(args: argparse.Namespace):
 
 def describe_track(track) -> str:
     """One line: frames, joints found, and per-joint presence."""
-    import numpy as np
-
 
     n = len(track)
     valid = track.valid()
@@ -77,7 +77,6 @@ def describe_track(track) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-
     cfg = pose_config_from_args(args)
     fps = args.fps or 6.0
     out = Path(args.out) if args.out else None

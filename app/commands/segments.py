@@ -86,7 +86,6 @@ def format_tables(manifest, segments, split, seg_cfg, stride_s) -> str:
 
 
 def run(args) -> int:
-
     seg_cfg, split_cfg = _configs(args)
     stride = args.stride if args.stride is not None else seg_cfg.train_stride_s
     manifest = load_manifest(args.manifest)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from inference.core.progress import cli_progress
 from inference.synth import SynthConfig, generate_animal_corpus, generate_dataset
@@ -70,9 +71,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-
     if args.animal:
         size = args.size or (224, 224)
         with cli_progress(f"{args.animal} clips", total=args.clips, unit="clip") as bar:

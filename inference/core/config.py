@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -127,8 +128,6 @@ def _toml():
 
 
 def _packaged_defaults() -> dict[str, Any]:
-    from importlib import resources
-
     return _toml().loads(resources.files("resources").joinpath("default_config.toml").read_text("utf-8"))
 
 

@@ -19,13 +19,13 @@ class DeviceChoice:
         return self.name.startswith("cuda")
 
     def torch_device(self):
-        import torch
+        import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
         return torch.device(self.name)
 
     def autocast(self):
         """Context manager: bf16 autocast on CUDA with bf16 support, otherwise a no-op."""
-        import torch
+        import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
         if self.is_cuda and self.autocast_dtype:
             return torch.autocast("cuda", dtype=getattr(torch, self.autocast_dtype))
@@ -37,7 +37,7 @@ def inference_mode(model, device: DeviceChoice):
     """Evaluate ``model`` without gradients under the device's autocast, restoring its training
     mode afterwards even when the loop is cancelled or fails (a cancelled encode must not leave a
     model that is being trained stuck in eval mode)."""
-    import torch
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     was_training = model.training
     model.eval()
@@ -53,8 +53,7 @@ def choose_device(requested: Optional[str] = "auto") -> DeviceChoice:
 
     Raises ``SemioscopeError`` when CUDA is requested but absent.
     """
-    import torch
-
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     req = (requested or "auto").lower()
     if req == "auto":

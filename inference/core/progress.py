@@ -11,6 +11,8 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator, Optional, Protocol
 
+from tqdm.auto import tqdm
+
 from inference.core.errors import Cancelled
 
 
@@ -49,7 +51,6 @@ def check_cancel(token: Optional[CancelToken]) -> None:
 def cli_progress(desc: str, total: float | None = None, unit: str = "it",
                  position: int | None = None, leave: bool = True) -> Iterator[ProgressFn]:
     """A tqdm bar wrapped as a ``ProgressFn``: ``fn(done, total, message)`` sets absolute progress."""
-    from tqdm.auto import tqdm
 
     bar = tqdm(total=total, desc=desc, unit=unit, position=position, leave=leave,
                file=sys.stderr, dynamic_ncols=True, mininterval=0.2)
@@ -70,6 +71,5 @@ def cli_progress(desc: str, total: float | None = None, unit: str = "it",
 
 def cli_log(msg: str) -> None:
     """Print a line to stderr above any open ``cli_progress`` bars, without breaking them."""
-    from tqdm.auto import tqdm
 
     tqdm.write(msg, file=sys.stderr)

@@ -39,7 +39,7 @@ WEIGHTS_FORMAT = "semioscope.detector"
 
 def save_tensors(path: str | Path, tensors: dict[str, Any], metadata: Optional[dict[str, str]] = None) -> Path:
     """Write a dict of torch tensors atomically as safetensors."""
-    from safetensors.torch import save
+    from safetensors.torch import save  # safetensors.torch needs torch: loaded only when weights are read or written
 
     data = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     return atomic_write_bytes(path, save(data, metadata=metadata or {}))
@@ -47,7 +47,7 @@ def save_tensors(path: str | Path, tensors: dict[str, Any], metadata: Optional[d
 
 def load_tensors(path: str | Path, expect_format: Optional[str] = None) -> tuple[dict[str, Any], dict[str, str]]:
     """Read a safetensors file -> (tensors on CPU, metadata). Raises CheckpointError naming the file."""
-    from safetensors import safe_open
+    from safetensors import safe_open  # safetensors.torch needs torch: loaded only when weights are read or written
 
     path = Path(path)
     if not path.is_file():
@@ -74,9 +74,8 @@ def make_run_config(*, detector, mode: str, lora, segments: SegmentConfig, clips
                     manifest_hash: str = "", manifest_path: str = "", split: Optional[dict] = None,
                     training: Optional[dict] = None, pose: Optional[dict] = None) -> dict[str, Any]:
     """The ``run.json`` content. ``detector`` is a DetectorConfig; ``lora`` a LoraSettings."""
-    import torch
-    import transformers
-
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
+    import transformers  # transformers is heavy: loaded only when a model is built
 
     return {
         "format": RUN_FORMAT,
@@ -194,8 +193,7 @@ class LoadedDetector:
     def predict(self, clips: np.ndarray, positions: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """clips uint8 ``[B, 14, T, 3, S, S]``, positions ``[B, 14, T, 3]``, mask bool ``[B, 14]`` ->
         (probabilities float32 ``[B]``, received attention float32 ``[B, 14]``)."""
-        import torch
-
+        import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
         clips = np.asarray(clips)
         positions = np.asarray(positions, dtype=np.float32)

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 from inference.core.config import ClipConfig, SegmentConfig
@@ -89,7 +90,6 @@ def crop_joint_clips(frames: np.ndarray, xy: np.ndarray, conf: np.ndarray,
     canvas is resized in a single ``cv2.resize`` call. When downscaling, the tiles stay exactly
     separate, because tile borders (multiples of the side) map onto multiples of ``S``.
     """
-    import cv2
 
     if not isinstance(frames, np.ndarray):  # a list of frames: used as is, never stacked (copied)
         frames = [np.asarray(f) for f in frames]
@@ -170,7 +170,7 @@ def to_float(clips_uint8):
     mean = np.asarray(CLIP_MEAN, dtype=np.float32).reshape(3, 1, 1)
     std = np.asarray(CLIP_STD, dtype=np.float32).reshape(3, 1, 1)
     if type(clips_uint8).__module__.startswith("torch"):
-        import torch
+        import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
         m = torch.as_tensor(mean, device=clips_uint8.device)
         s = torch.as_tensor(std, device=clips_uint8.device)
@@ -222,7 +222,6 @@ def contact_sheet(jc: JointClips, frames: Sequence[int] | int = 6, tile: int = 6
     Joints outside the window mask are labelled ``(masked)`` in grey; frames where the joint is
     missing show the zero crop with a red border.
     """
-    import cv2
 
     T = jc.num_frames
     if isinstance(frames, int):

@@ -75,7 +75,7 @@ def apply_mode(model: nn.Module, mode: str, lora: LoraSettings = LoraSettings())
     for p in encoder.parameters():
         p.requires_grad_(False)
     if mode == "lora":
-        from peft import LoraConfig, inject_adapter_in_model
+        from peft import LoraConfig, inject_adapter_in_model  # peft pulls in transformers: loaded only for LoRA
 
         targets = lora_target_modules(encoder, lora.last_n_layers)
         cfg = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=targets,

@@ -15,6 +15,7 @@ joints get 0. The GUI draws it.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -82,7 +83,7 @@ class DetectorConfig:
         return dataclasses.replace(self, **changes)
 
     def vivit_config(self):
-        from transformers import VivitConfig
+        from transformers import VivitConfig  # transformers is heavy: loaded only when a model is built
 
         return VivitConfig(
             image_size=self.image_size, num_frames=self.num_frames, tubelet_size=list(self.tubelet),
@@ -120,7 +121,6 @@ PRESETS: dict[str, DetectorConfig] = {
 
 
 def preset_config(name: str, **overrides: Any) -> DetectorConfig:
-
     if name not in PRESETS:
         raise SemioscopeError(f"unknown preset {name!r} (choose from: {', '.join(PRESETS)})")
     return PRESETS[name].replace(**overrides) if overrides else PRESETS[name]
@@ -133,10 +133,8 @@ def load_pretrained_encoder(source: str, cfg: DetectorConfig) -> tuple[nn.Module
     not a path, and fails with a clear error offline. The encoder fields of the returned config
     come from the checkpoint's own VivitConfig.
     """
-    import os
 
-    from transformers import VivitModel
-
+    from transformers import VivitModel  # transformers is heavy: loaded only when a model is built
 
     local = os.path.isdir(os.path.expanduser(source))
     looks_like_path = source.startswith(("/", ".", "~")) or source.count("/") != 1 or os.path.exists(source)
@@ -194,7 +192,7 @@ class CrossJointDetector(nn.Module):
 
     def __init__(self, cfg: DetectorConfig, encoder: Optional[nn.Module] = None):
         super().__init__()
-        from transformers import VivitModel
+        from transformers import VivitModel  # transformers is heavy: loaded only when a model is built
 
         self.cfg = cfg
         self.encoder = encoder if encoder is not None else VivitModel(cfg.vivit_config(), add_pooling_layer=False)

@@ -48,8 +48,7 @@ def cached_tokens(model, windows, cache_dir: str | Path, device, batch_size: int
                   encoder_fp: Optional[str] = None) -> np.ndarray:
     """Tokens ``[N, 14, D]`` float32 of every window of ``windows`` (a training_data.WindowSet),
     read from the cache or computed with ``model.encode_joints`` (no grad) and stored."""
-    import torch
-
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     encoder_fp = encoder_fp or encoder_fingerprint(model.encoder)
     path = Path(cache_dir) / encoder_fp / f"{window_set_fingerprint(windows)}.npy"

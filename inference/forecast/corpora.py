@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
+import cv2
 import numpy as np
 
 from inference.core.errors import InputFileError, SemioscopeError, VideoError
@@ -33,7 +34,6 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 def prepare_frame(rgb: np.ndarray, size: int) -> np.ndarray:
     """RGB ``uint8 [H, W, 3]`` -> ``uint8 [size, size, 3]``: short side to ``size``, centre crop."""
-    import cv2
 
     h, w = rgb.shape[:2]
     scale = size / min(h, w)
@@ -46,7 +46,7 @@ def prepare_frame(rgb: np.ndarray, size: int) -> np.ndarray:
 
 def normalise_clips(clips):
     """``uint8 [..., T, S, S, 3]`` (numpy or torch) -> float32 torch ``[..., T, 3, S, S]``, VideoMAE-normalised."""
-    import torch
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     x = torch.as_tensor(np.asarray(clips) if not isinstance(clips, torch.Tensor) else clips)
     x = x.float().div_(255.0)

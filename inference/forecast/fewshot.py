@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,7 +200,11 @@ def draw_seed(seed: int, draw: ShotDraw) -> int:
 
 
 def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
-    from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score
+    from sklearn.metrics import (  # scikit-learn is slow to import: loaded only when metrics are computed
+        average_precision_score,
+        balanced_accuracy_score,
+        roc_auc_score,
+    )
 
     y = np.asarray(y, dtype=int)
     p = np.asarray(p, dtype=np.float64)
@@ -214,8 +219,7 @@ def train_classifier(encoder, x: np.ndarray, y: np.ndarray, cfg: FewShotConfig, 
                      freeze_encoder: bool = False, device=None):
     """Fine-tune (or, frozen, probe) ``encoder`` + head on ``x`` uint8 ``[n, T, S, S, 3]``, ``y`` ``[n]``.
     The encoder is copied, never changed in place. Returns the classifier in eval mode."""
-    import torch
-
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     device = device or choose_device(cfg.device)
     dev = device.torch_device()
@@ -253,8 +257,7 @@ def train_classifier(encoder, x: np.ndarray, y: np.ndarray, cfg: FewShotConfig, 
 
 def predict_probs(model, x: np.ndarray, batch_size: int = 16, device=None) -> np.ndarray:
     """P(onset within H) ``[n]`` for clips ``x`` uint8 ``[n, T, S, S, 3]``."""
-    import torch
-
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     device = device or choose_device("auto")
     dev = device.torch_device()
@@ -269,8 +272,7 @@ def predict_probs(model, x: np.ndarray, batch_size: int = 16, device=None) -> np
 
 def encode_features(encoder, x: np.ndarray, batch_size: int = 16, device=None, pooling: str = "mean") -> np.ndarray:
     """Pooled patch tokens ``[n, pooled_width]`` (``model.pool_tokens``; before the head's LayerNorm)."""
-    import torch
-
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     device = device or choose_device("auto")
     dev = device.torch_device()
@@ -285,8 +287,8 @@ def encode_features(encoder, x: np.ndarray, batch_size: int = 16, device=None, p
 
 def train_probe(features: np.ndarray, y: np.ndarray, cfg: FewShotConfig, seed: int, hidden: int):
     """Linear probe on cached pooled features: LayerNorm + linear, same loss and epochs."""
-    import torch
-    import torch.nn as nn
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
+    import torch.nn as nn  # torch is heavy (seconds to import): loaded only when a model runs
 
     torch.manual_seed(seed)
     head = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, 1))
@@ -317,8 +319,7 @@ def train_probe(features: np.ndarray, y: np.ndarray, cfg: FewShotConfig, seed: i
 def reconstruction_scores(pretrain_model, x: np.ndarray, n_masks: int = 4, ratio: float = 0.3,
                           seed: int = 0, device=None) -> np.ndarray:
     """Zero-shot score ``[n]``: masked-reconstruction MSE averaged over ``n_masks`` fixed tube masks."""
-    import torch
-
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     device = device or choose_device("auto")
     dev = device.torch_device()
@@ -334,7 +335,7 @@ def reconstruction_scores(pretrain_model, x: np.ndarray, n_masks: int = 4, ratio
 
 def rank_probability(scores: np.ndarray) -> np.ndarray:
     """Scores -> (rank - 0.5) / n in (0, 1): a label-free calibration (median -> 0.5)."""
-    from scipy.stats import rankdata
+    from scipy.stats import rankdata  # scipy is slow to import: loaded only when this filter or statistic is used
 
     return ((rankdata(scores) - 0.5) / max(len(scores), 1)).astype(np.float64)
 
@@ -450,8 +451,6 @@ def finetune_classifier(pretrained_dir: str | Path, clips: Sequence[ForecastClip
                         progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None) -> dict[str, Any]:
     """Fine-tune a deployable classifier on ``shots`` per class (0 = every clip) and write a
     ``classifier`` forecast folder. Returns its forecast.json."""
-    import json
-
 
     progress = progress or no_progress
     device = choose_device(cfg.device)

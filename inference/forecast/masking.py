@@ -27,7 +27,7 @@ def tube_mask(batch_size: int, num_frames: int, tubelet_size: int, grid: tuple[i
 
     ``grid`` = (gh, gw) patches per frame (image_size // patch_size each side).
     """
-    import torch
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     slots = num_frames // tubelet_size
     if slots < 1 or num_frames % tubelet_size:

@@ -60,7 +60,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 def preset_config(preset: str, **overrides: Any):
     """A ``VideoMAEConfig`` for a named preset (random initialisation; nothing is downloaded)."""
-    from transformers import VideoMAEConfig
+    from transformers import VideoMAEConfig  # transformers is heavy: loaded only when a model is built
 
     if preset not in PRESETS:
         raise SemioscopeError(f"unknown forecast preset {preset!r} (choose from {', '.join(PRESETS)})")
@@ -70,7 +70,7 @@ def preset_config(preset: str, **overrides: Any):
 
 
 def config_from_dict(data: dict[str, Any]):
-    from transformers import VideoMAEConfig
+    from transformers import VideoMAEConfig  # transformers is heavy: loaded only when a model is built
 
     return VideoMAEConfig.from_dict(dict(data))
 
@@ -78,7 +78,7 @@ def config_from_dict(data: dict[str, Any]):
 def load_pretraining_model(init_dir: str | Path):
     """``VideoMAEForPreTraining`` from a LOCAL folder in the MCG-NJU/videomae-base layout
     (``config.json`` + ``model.safetensors``). Never downloads and never unpickles."""
-    from transformers import VideoMAEForPreTraining
+    from transformers import VideoMAEForPreTraining  # transformers is heavy: loaded only when a model is built
 
     init_dir = Path(init_dir)
     if not (init_dir / "config.json").is_file():
@@ -95,8 +95,8 @@ def load_pretraining_model(init_dir: str | Path):
 
 def new_pretraining_model(config, seed: int = 0):
     """A randomly initialised ``VideoMAEForPreTraining`` (deterministic for a seed)."""
-    import torch
-    from transformers import VideoMAEForPreTraining
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
+    from transformers import VideoMAEForPreTraining  # transformers is heavy: loaded only when a model is built
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -104,8 +104,8 @@ def new_pretraining_model(config, seed: int = 0):
 
 
 def new_encoder(config, seed: int = 0):
-    import torch
-    from transformers import VideoMAEModel
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
+    from transformers import VideoMAEModel  # transformers is heavy: loaded only when a model is built
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -128,7 +128,7 @@ def pooled_width(config, pooling: str) -> int:
 def pool_tokens(tokens, config, pooling: str = "mean"):
     """Encoder tokens ``[B, T' * N, H]`` (T' = num_frames / tubelet_size temporal slots, N patch
     positions, time-major as VideoMAE lays them out) -> pooled ``[B, pooled_width]`` (module docstring)."""
-    import torch
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     check_pooling(pooling)
     parts = []
@@ -143,8 +143,8 @@ def pool_tokens(tokens, config, pooling: str = "mean"):
 
 def make_classifier(encoder, seed: int = 0, pooling: str = "mean"):
     """Wrap a ``VideoMAEModel`` encoder with the pooled-token linear head (see module docstring)."""
-    import torch
-    import torch.nn as nn
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
+    import torch.nn as nn  # torch is heavy (seconds to import): loaded only when a model runs
 
     class _ForecastClassifier(nn.Module):
         """pixel_values ``[B, 16, 3, S, S]`` (VideoMAE-normalised) -> logits ``[B]``."""
@@ -176,8 +176,8 @@ def make_classifier(encoder, seed: int = 0, pooling: str = "mean"):
 # -- forecast model folders -------------------------------------------------------------------
 
 def write_forecast_json(folder: str | Path, kind: str, videomae_config, extra: dict[str, Any]) -> Path:
-    import torch
-    import transformers
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
+    import transformers  # transformers is heavy: loaded only when a model is built
 
     info = {
         "format": FORECAST_FORMAT,
@@ -225,7 +225,6 @@ def load_state_into(module, path: str | Path, prefix: str = "") -> None:
 
 
 def save_state(path: str | Path, module, kind: str) -> Path:
-
     return save_tensors(path, module.state_dict(), {"format": f"{FORECAST_FORMAT}.{kind}"})
 
 

@@ -85,8 +85,7 @@ def _build_model(cfg: PretrainConfig):
 
 def save_optimizer(path: Path, opt) -> dict[str, Any]:
     """Adam moments as safetensors; returns the JSON-able rest (param groups)."""
-    import torch
-
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
 
     sd = opt.state_dict()
     tensors = {f"{i}.{k}": v for i, st in sd["state"].items() for k, v in st.items() if torch.is_tensor(v)}
@@ -95,7 +94,6 @@ def save_optimizer(path: Path, opt) -> dict[str, Any]:
 
 
 def load_optimizer(path: Path, opt, rest: dict[str, Any]) -> None:
-
     tensors, _ = load_tensors(path)
     state: dict[int, dict[str, Any]] = {}
     for key, v in tensors.items():
@@ -116,9 +114,8 @@ def pretrain(out_dir: str | Path, corpora: Sequence[Corpus], cfg: PretrainConfig
              progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
              log: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
     """Pre-train (or resume) into ``out_dir``; returns the summary stored in forecast.json."""
-    import torch
-    from torch.utils.data import DataLoader
-
+    import torch  # torch is heavy (seconds to import): loaded only when a model runs
+    from torch.utils.data import DataLoader  # torch is heavy (seconds to import): loaded only when a model runs
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

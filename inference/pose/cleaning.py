@@ -89,7 +89,10 @@ def smooth(track: KeypointTrack, cutoff_hz: float, order: int = 4) -> KeypointTr
     """Rule 3: zero-phase Butterworth low-pass per contiguous run (skipped above Nyquist)."""
     xy = track.xy.copy()
     if smoothing_applies(track.times, cutoff_hz):
-        from scipy.signal import butter, sosfiltfilt
+        from scipy.signal import (  # scipy is slow to import: loaded only when this filter or statistic is used
+            butter,
+            sosfiltfilt,
+        )
 
         fs = sampling_rate(track.times)
         sos = butter(order, cutoff_hz, btype="low", fs=fs, output="sos")

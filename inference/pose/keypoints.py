@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,6 @@ def deterministic_npz(arrays: dict[str, np.ndarray]) -> bytes:
     ``np.savez_compressed`` stamps the current time into each zip entry, so identical data gives
     different files; fixed entry dates make same-seed outputs byte-identical.
     """
-    import zipfile
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -125,7 +125,6 @@ class KeypointTrack:
         arrays = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
                   "times": self.times, "xy": self.xy, "conf": self.conf}
         return atomic_write(path, lambda fh: fh.write(deterministic_npz(arrays)))
-
 
     @classmethod
     def load(cls, path: str | Path) -> "KeypointTrack":

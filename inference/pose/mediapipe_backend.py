@@ -56,7 +56,7 @@ _MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 
 
 def model_file(model_complexity: int) -> Path:
     """Where mediapipe looks for the landmark model of ``model_complexity``."""
-    import mediapipe
+    import mediapipe  # mediapipe is heavy (TensorFlow Lite, OpenCV): loaded only when this backend runs
 
     if model_complexity not in _MODEL_FILES:
         raise SemioscopeError(f"MediaPipe model_complexity must be 0, 1 or 2, got {model_complexity}")
@@ -92,7 +92,7 @@ class MediaPipePoseBackend(PoseBackend):
         self.frame_size = (0, 0)
 
     def params(self) -> dict[str, Any]:
-        import mediapipe
+        import mediapipe  # mediapipe is heavy (TensorFlow Lite, OpenCV): loaded only when this backend runs
 
         return {
             "model_complexity": int(self.cfg.model_complexity),
@@ -103,7 +103,7 @@ class MediaPipePoseBackend(PoseBackend):
         }
 
     def start(self, frame_size: tuple[int, int]) -> None:
-        import mediapipe as mp
+        import mediapipe as mp  # mediapipe is heavy (TensorFlow Lite, OpenCV): loaded only when this backend runs
 
         super().start(frame_size)
         self.close()

@@ -88,12 +88,10 @@ def get_backend(name: str, cfg: PoseConfig = PoseConfig(), **kwargs: Any) -> Pos
 
 
 def _mediapipe_factory(cfg: PoseConfig, **kwargs: Any) -> PoseBackend:
-
     return MediaPipePoseBackend(cfg, **kwargs)
 
 
 def _file_factory(cfg: PoseConfig, keypoints_path: str | Path | None = None, **kwargs: Any) -> PoseBackend:
-
     return FileKeypointBackend(cfg, keypoints_path=keypoints_path, **kwargs)
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import queue
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -150,9 +152,6 @@ class _ThreadedSink:
     """Feeds frames to a VideoWriter from a background thread; re-raises its errors."""
 
     def __init__(self, writer, depth: int = 6):
-        import queue
-        import threading
-
         self._q: "queue.Queue" = queue.Queue(maxsize=depth)
         self._error: Optional[BaseException] = None
         self._writer = writer

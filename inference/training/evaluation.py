@@ -59,8 +59,11 @@ def _plot_curves(y: np.ndarray, prob: np.ndarray, out_dir: Path, title: str) -> 
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import precision_recall_curve, roc_curve
+    import matplotlib.pyplot as plt  # matplotlib is slow to import: loaded only when plots are drawn
+    from sklearn.metrics import (  # scikit-learn is slow to import: loaded only when metrics are computed
+        precision_recall_curve,
+        roc_curve,
+    )
 
     files = []
     if len(np.unique(y)) < 2:

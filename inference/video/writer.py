@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Optional
 
+import av
 import numpy as np
 
 # 1/60000 s: fine enough for any VFR timing and within MPEG-4 part 2's 16-bit time-base limit.
@@ -27,7 +28,6 @@ class VideoWriter:
     def __init__(self, path: str | Path, fps: float = 30.0, size: tuple[int, int] = (640, 480),
                  codec: str = "mpeg4", quality: Optional[int] = None, gop: int = 30,
                  threads: int = 1):
-        import av
 
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,8 +55,6 @@ class VideoWriter:
         self._last_pts = -1
 
     def write(self, frame: np.ndarray, t: Optional[float] = None) -> None:
-        import av
-
         if frame.shape[:2] != (self.size[1], self.size[0]):
             raise ValueError(f"frame is {frame.shape[1]}x{frame.shape[0]}, writer expects {self.size[0]}x{self.size[1]}")
         t = self._n / self.fps if t is None else float(t)
