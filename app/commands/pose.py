@@ -7,11 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.core.errors import Cancelled, SemioscopeError
+from inference.core.errors import Cancelled, InputFileError, SemioscopeError
 from inference.core.progress import cli_progress
 from inference.pose.cache import cached_track
 from inference.pose.estimate import estimate_track
 from inference.pose.joints import JOINT_NAMES
+from inference.pose.keypoint_files import sidecar_path
+from inference.pose.keypoints import KeypointTrack
+from inference.pose.quality import evaluate_pose, evaluate_pose_many
 
 from ._config_option import add_config_option, config_from_args
 
@@ -31,6 +34,12 @@ examples:
   semioscope pose demo/videos/rec01.mp4 --out rec01.track.npz
   semioscope pose rec01.mp4 --backend file --keypoints openpose_json/rec01/
   semioscope pose a.mp4 b.mp4 --out tracks/          # several videos: --out is a folder
+  semioscope pose data/synth/videos/*.mp4 --evaluate --json pose_quality.json   # against ground truth
+
+--evaluate compares each track with the ground truth (default: the synthetic sidecar
+<video stem>.keypoints.npz; --truth for another track file) and prints per joint the detection
+rate, PCK at 0.1 and 0.2 torso lengths, and the frame-to-frame jitter of the error; with several
+videos, also the pooled figures. --json writes them (the pooled ones for several videos).
 """
 
 
@@ -47,6 +56,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe model (default 1)")
     p.add_argument("--min-confidence", type=float, help="joints below this confidence are missing (default 0.3)")
     p.add_argument("--smooth", action="store_true", help="zero-phase low-pass smoothing (only above 2x the cutoff rate)")
+    p.add_argument("--evaluate", action="store_true", help="compare each track with its ground truth (per-joint table)")
+    p.add_argument("--truth", metavar="FILE", help="ground-truth track for --evaluate (default: the video's "
+                                                     "synthetic sidecar <stem>.keypoints.npz); one video only")
+    p.add_argument("--json", metavar="FILE", help="with --evaluate: write the accuracy figures as JSON")
 
 
 def pose_config_from_args(args: argparse.Namespace):
@@ -76,12 +89,25 @@ def describe_track(track) -> str:
             f"{joints_mostly}/14 joints present in >= 50% of frames; least present: {worst}")
 
 
+def _truth_for(video: Path, truth: str | None) -> KeypointTrack:
+    path = Path(truth) if truth else sidecar_path(video)
+    if not path.exists():
+        raise InputFileError(path, f"no ground truth for {video.name} (--evaluate needs the synthetic sidecar "
+                                   "<video stem>.keypoints.npz beside the video, or --truth FILE)")
+    return KeypointTrack.load(path)
+
+
 def run(args: argparse.Namespace) -> int:
     cfg = pose_config_from_args(args)
     fps = args.fps or 6.0
     out = Path(args.out) if args.out else None
     many = len(args.videos) > 1
+    if args.truth and many:
+        raise SemioscopeError("--truth names one ground-truth file: give one video with it")
+    if args.json and not args.evaluate:
+        raise SemioscopeError("--json writes the --evaluate figures: add --evaluate")
     failures: list[str] = []
+    compared: list[tuple[KeypointTrack, KeypointTrack]] = []
     for video in args.videos:
         video = Path(video)
         try:
@@ -93,6 +119,11 @@ def run(args: argparse.Namespace) -> int:
                                          keypoints_path=args.keypoints)
             cached = " (from cache)" if track.meta.get("from_cache") else ""
             print(f"{video}: {describe_track(track)}{cached}")
+            if args.evaluate:
+                truth = _truth_for(video, args.truth)
+                quality = evaluate_pose(track, truth, cfg.min_confidence)
+                compared.append((track, truth))
+                print(quality.table())
             if out is not None:
                 target = (out / f"{video.stem}.track.npz") if (many or out.is_dir()) else out
                 track.save(target)
@@ -102,6 +133,13 @@ def run(args: argparse.Namespace) -> int:
         except SemioscopeError as exc:
             print(f"semioscope pose: error: {exc}", file=sys.stderr)
             failures.append(str(video))
+    if compared:
+        quality = evaluate_pose_many(compared, cfg.min_confidence) if len(compared) > 1 else \
+            evaluate_pose(*compared[0], cfg.min_confidence)
+        if len(compared) > 1:
+            print(f"all {len(compared)} videos:\n{quality.table()}")
+        if args.json:
+            print(f"wrote {quality.save(args.json)}")
     if failures:
         print(f"semioscope pose: {len(failures)} of {len(args.videos)} video(s) failed: {', '.join(failures)}",
               file=sys.stderr)

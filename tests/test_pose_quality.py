@@ -1,0 +1,111 @@
+"""Pose accuracy against ground truth: detection rate, PCK, jitter; `semioscope pose --evaluate`."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.cli import main
+from inference.core.errors import SemioscopeError
+from inference.pose.joints import JOINT_INDEX, NUM_JOINTS
+from inference.pose.keypoint_files import sidecar_path
+from inference.pose.keypoints import KeypointTrack
+from inference.pose.quality import evaluate_pose, evaluate_pose_many
+from inference.synth.generator import SynthConfig, generate_recording
+
+TORSO = 100.0  # pixels from neck to the hips' midpoint in the synthetic truth below
+
+
+def truth_track(n=60, fps=30.0, seed=0) -> KeypointTrack:
+    """A patient whose torso is exactly TORSO px long, drifting slowly."""
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(100, 300, size=(NUM_JOINTS, 2)).astype(np.float32)
+    base[JOINT_INDEX["neck"]] = (200, 100)
+    base[JOINT_INDEX["right_hip"]] = (180, 200)
+    base[JOINT_INDEX["left_hip"]] = (220, 200)
+    drift = np.linspace(0, 20, n, dtype=np.float32)[:, None, None]
+    xy = base[None] + drift
+    return KeypointTrack(np.arange(n) / fps, xy, np.ones((n, NUM_JOINTS), np.float32), (640, 480), "synthetic-gt")
+
+
+def estimate_from(truth: KeypointTrack, xy=None, conf=None, step=5) -> KeypointTrack:
+    """Sampled every ``step`` truth frames (6 fps from 30 fps), like a pose backend's output."""
+    idx = np.arange(0, len(truth), step)
+    return KeypointTrack(truth.times[idx], (truth.xy[idx] if xy is None else xy[idx]).copy(),
+                         (truth.conf[idx] if conf is None else conf[idx]).copy(), truth.frame_size, "test")
+
+
+def test_perfect_estimate_scores_one_and_no_jitter():
+    truth = truth_track()
+    q = evaluate_pose(estimate_from(truth), truth)
+    assert q.frames == 12
+    assert q.overall["detection_rate"] == 1.0 and q.overall["pck@0.1"] == 1.0 and q.overall["pck@0.2"] == 1.0
+    assert q.overall["jitter"] == pytest.approx(0.0, abs=1e-6)
+    assert set(q.per_joint) == set(JOINT_INDEX)
+
+
+def test_constant_offset_fails_pck_at_01_passes_at_02_without_jitter():
+    truth = truth_track()
+    shifted = truth.xy.copy()
+    shifted[..., 0] += 0.15 * TORSO  # 0.15 torso lengths to the right
+    q = evaluate_pose(estimate_from(truth, xy=shifted), truth)
+    assert q.overall["pck@0.1"] == 0.0
+    assert q.overall["pck@0.2"] == 1.0
+    assert q.overall["jitter"] == pytest.approx(0.0, abs=1e-6)  # a steady error is not jitter
+
+
+def test_missed_and_occluded_joints():
+    truth = truth_track()
+    conf = truth.conf.copy()
+    conf[:, JOINT_INDEX["left_ankle"]] = 0.0  # the backend never finds the left ankle
+    truth.conf[:, JOINT_INDEX["right_ankle"]] = 0.0  # the right ankle is under a blanket: not scored
+    q = evaluate_pose(estimate_from(truth, conf=conf), truth)
+    assert q.per_joint["left_ankle"]["detection_rate"] == 0.0
+    assert q.per_joint["left_ankle"]["pck@0.2"] == 0.0
+    assert np.isnan(q.per_joint["right_ankle"]["detection_rate"])
+    assert q.per_joint["right_ankle"]["visible_samples"] == 0
+    assert q.overall["detection_rate"] == pytest.approx(12 / 13)  # 12 of 13 scored joints found
+
+
+def test_noise_shows_as_jitter_and_pools_over_recordings():
+    truth = truth_track()
+    noisy = truth.xy + np.random.default_rng(1).normal(0, 0.05 * TORSO, truth.xy.shape).astype(np.float32)
+    q = evaluate_pose(estimate_from(truth, xy=noisy), truth)
+    assert 0.02 < q.overall["jitter"] < 0.2
+    both = evaluate_pose_many([(estimate_from(truth), truth), (estimate_from(truth, xy=noisy), truth)])
+    assert both.frames == 24 and both.meta["recordings"] == 2
+    assert 0 < both.overall["jitter"] < q.overall["jitter"] + 1e-9
+
+
+def test_other_video_is_refused():
+    truth = truth_track()
+    est = estimate_from(truth)
+    est.frame_size = (320, 240)
+    with pytest.raises(SemioscopeError, match="frame sizes differ"):
+        evaluate_pose(est, truth)
+
+
+def test_cli_evaluates_against_the_sidecar_and_writes_json(tmp_path, capsys):
+    video = tmp_path / "r.mp4"
+    generate_recording(video, "s1", "r", seed=2, config=SynthConfig(size=(320, 240)), duration_s=4.0)
+    out = tmp_path / "q.json"
+    assert main(["pose", str(video), "--backend", "file", "--no-cache", "--evaluate", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "pck@0.1" in text and "left_ankle" in text and "all" in text
+    data = json.loads(out.read_text())
+    assert data["format"] == "semioscope.pose_quality" and data["frames"] == 24
+    # The file backend replays the truth: every visible joint found, on the spot.
+    assert data["overall"]["detection_rate"] > 0.95 and data["overall"]["pck@0.1"] > 0.95
+
+
+def test_cli_without_ground_truth_names_the_missing_file(tmp_path, capsys):
+    video = tmp_path / "r.mp4"
+    generate_recording(video, "s1", "r", seed=2, config=SynthConfig(size=(320, 240)), duration_s=2.0)
+    track = KeypointTrack.load(sidecar_path(video))
+    moved = tmp_path / "elsewhere.npz"
+    track.save(moved)
+    sidecar_path(video).unlink()
+    assert main(["pose", str(video), "--backend", "file", "--keypoints", str(moved), "--no-cache",
+                 "--evaluate"]) == 1
+    assert "no ground truth for r.mp4" in capsys.readouterr().err
