@@ -20,6 +20,7 @@ from inference.results.events import detect_events
 from inference.results.result_file import (
     GAP_DECODE,
     GAP_NO_PERSON,
+    GAP_PARTIAL_POSE,
     GAP_TRUNCATED,
     AnalysisResult,
     Gap,
@@ -39,8 +40,8 @@ def result_gaps(state: RunState, upto_window: int) -> list[Gap]:
     for j in np.flatnonzero(~state.decoded[:limit]):
         gaps.append(Gap(float(state.grid[j]), float(state.grid[j] + 1.0 / state.fps), GAP_DECODE))
     for w, reason in state.reasons.items():
-        if w < upto_window and reason == GAP_NO_PERSON:
-            gaps.append(Gap(float(state.starts[w]), float(state.ends[w]), GAP_NO_PERSON))
+        if w < upto_window and reason in (GAP_NO_PERSON, GAP_PARTIAL_POSE):
+            gaps.append(Gap(float(state.starts[w]), float(state.ends[w]), reason))
     meta = state.meta
     if complete and meta.truncated:
         expected_end = meta.expected_frame_count / meta.fps if meta.fps > 0 else 0.0

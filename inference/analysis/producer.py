@@ -20,10 +20,10 @@ import numpy as np
 
 from inference.analysis.state import RunState
 from inference.core.config import ClipConfig
-from inference.detector.clips import MIN_PRESENT_FRACTION, JointClips, crop_joint_clips
+from inference.detector.clips import MIN_PRESENT_FRACTION, JointClips, crop_joint_clips, enough_joints
 from inference.pose.cleaning import clean_track
 from inference.pose.keypoints import KeypointTrack
-from inference.results.result_file import GAP_DECODE, GAP_NO_PERSON
+from inference.results.result_file import GAP_DECODE, GAP_NO_PERSON, GAP_PARTIAL_POSE
 
 # Most frames cropped per call (never more than a stride): a block amortises the call, but its
 # frames are all held until it is cropped, so this bounds the decoded frames in memory.
@@ -191,8 +191,7 @@ class WindowProducer:
         k = min(j // st.step, st.n_windows - 1)  # the latest window starting at or before j
         return j >= next_window * st.step and j < k * st.step + st.window_len
 
-    @staticmethod
-    def _window_item(w: int, a: int, b: int, crops: dict) -> WindowItem:
+    def _window_item(self, w: int, a: int, b: int, crops: dict) -> WindowItem:
         """Window ``w`` over samples ``[a, b)`` from their crops (a gap when one is missing)."""
         if not all(j in crops for j in range(a, b)):
             return WindowItem(w, reason=GAP_DECODE)
@@ -202,4 +201,6 @@ class WindowProducer:
         mask = (positions[..., 2] > 0).mean(axis=1) >= MIN_PRESENT_FRACTION
         if not mask.any():
             return WindowItem(w, reason=GAP_NO_PERSON)
+        if not enough_joints(mask, self.clip_config.min_joints):
+            return WindowItem(w, reason=GAP_PARTIAL_POSE)
         return WindowItem(w, clips=JointClips(clips=clips, positions=positions, mask=mask))

@@ -72,6 +72,10 @@ class ClipConfig(DictMixin):
     input_size: int = 32  # encoder input side S (preset-dependent)
     gaussian_weighting: bool = False  # VSViG-style Gaussian weighting of the crop
     gaussian_sigma: float = 0.35  # sigma as a fraction of the crop side
+    # Pose-coverage gate: a window with fewer valid joints gets no probability (a "partial pose"
+    # gap). A score from 14-joint training data means little on a head-and-shoulders view; 7 keeps
+    # a patient under a blanket (head, neck, shoulders, elbows, one wrist) and gates a bust (6).
+    min_joints: int = 7
 
     def crop_side(self, frame_height: int) -> int:
         return max(8, int(round(self.crop_px_at_1080 * frame_height / 1080.0)))

@@ -41,6 +41,13 @@ CLIP_STD: tuple[float, float, float] = (0.5, 0.5, 0.5)
 # A joint is valid in a window when present in at least this fraction of its frames.
 MIN_PRESENT_FRACTION = 0.5
 
+
+
+def enough_joints(mask: np.ndarray, min_joints: int) -> bool:
+    """The pose-coverage gate: whether a window's valid-joint mask ``[14]`` has ``min_joints``."""
+    return int(np.count_nonzero(mask)) >= min_joints
+
+
 # Cleaned tracks mark missing joints with conf 0 (interpolated ones keep a small positive conf),
 # so "present" means any positive confidence by default.
 DEFAULT_MIN_CONF = 1e-3

@@ -51,6 +51,7 @@ _TRACE_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 GAP_DECODE = "decode failure"
 GAP_TRUNCATED = "truncated"
 GAP_NO_PERSON = "no person"
+GAP_PARTIAL_POSE = "partial pose"  # too few joints visible to score (ClipConfig.min_joints)
 
 
 def canonical_hash(obj: Any) -> str:

@@ -18,7 +18,7 @@ from timescoring.scoring import EventScoring
 from inference.core.config import EventConfig, SegmentConfig
 from inference.core.progress import CancelToken, check_cancel
 from inference.dataset.segments import seizure_end
-from inference.detector.clips import to_float
+from inference.detector.clips import enough_joints, to_float
 from inference.results.events import detect_events
 from inference.training.sampling import flip_half
 
@@ -54,7 +54,7 @@ def recording_trace(loaded, rec_clips, subject_id: str, stride_s: float, batch_s
         idx, wins = [], []
         for k in range(i, min(n_win, i + batch_size)):
             w = rec_clips.window(float(starts[k]), t)
-            if w is not None and w[2].any():
+            if w is not None and enough_joints(w[2], loaded.clip_config.min_joints):  # the engine's gate
                 idx.append(k)
                 wins.append(w)
         if wins:
