@@ -38,6 +38,10 @@ class TrainConfig(DictMixin):
     threshold_rule: str = "f1"  # f1 | youden
     balance: str = "pos_weight"  # pos_weight | sampler
     augment: bool = True  # left-right flip (mirrors joints) for full/lora
+    # Joint dropout (with augment): the probability that a training window loses a body part or a
+    # few joints, so partly visible patients (a blanket, an arm out of view) keep calibrated
+    # scores. Off by default until its effect on the held-out figures is measured.
+    joint_dropout: float = 0.0
     keypoints: str = "gt"  # gt | mediapipe | a keypoint file or folder
     device: str = "auto"
     threads: int = 0  # CPU threads for torch (0: torch's default); 1 is faster on a crowded machine
@@ -68,6 +72,8 @@ class TrainConfig(DictMixin):
         object.__setattr__(self, "event_smoothing", tuple(int(x) for x in self.event_smoothing))
         if self.event_rules not in ("validation", "fixed"):
             raise ValueError(f"event_rules must be 'validation' or 'fixed', got {self.event_rules!r}")
+        if not 0.0 <= self.joint_dropout <= 1.0:
+            raise ValueError(f"joint_dropout is a probability in [0, 1], got {self.joint_dropout}")
 
     @property
     def peak_lr(self) -> float:

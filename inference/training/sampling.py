@@ -7,9 +7,11 @@ checks. Every draw is seeded by (seed, epoch), so a resumed run replays the same
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
-from inference.pose.joints import MIRROR
+from inference.pose.joints import JOINT_INDEX, MIRROR
 from inference.training.data import WindowSet
 
 
@@ -76,6 +78,34 @@ def flip_batch(clips: np.ndarray, positions: np.ndarray, mask: np.ndarray
     present = p[..., 2] > 0
     p[..., 0] = np.where(present, 1.0 - p[..., 0], 0.0)
     return c, p, mask[:, perm].copy()
+
+
+# Body parts hidden together in an EMU (a blanket over the legs, an arm under the body or out of
+# view): joint dropout hides one of these groups, or a few random joints.
+DROPOUT_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("right_hip", "left_hip", "right_knee", "left_knee", "right_ankle", "left_ankle"),  # lower body
+    ("right_knee", "right_ankle"), ("left_knee", "left_ankle"),  # one leg
+    ("right_elbow", "right_wrist"), ("left_elbow", "left_wrist"),  # one arm
+)
+_GROUP_INDICES = tuple(np.array([JOINT_INDEX[n] for n in g]) for g in DROPOUT_GROUPS)
+
+
+def drop_joints(clips: Optional[np.ndarray], positions: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
+                probability: float) -> None:
+    """Joint-dropout augmentation in place: each window, with ``probability``, loses a body part
+    (one of ``DROPOUT_GROUPS``, half the time) or 1-3 random joints, as a partly visible patient
+    would: masked out, positions zeroed, crops black (like joints outside the frame). ``clips`` may
+    be None (frozen-encoder tokens: only the mask and positions change)."""
+    hit = np.flatnonzero(rng.random(len(mask)) < probability)
+    for b in hit:
+        if rng.random() < 0.5:
+            joints = _GROUP_INDICES[rng.integers(len(_GROUP_INDICES))]
+        else:
+            joints = rng.choice(mask.shape[1], size=int(rng.integers(1, 4)), replace=False)
+        mask[b, joints] = False
+        positions[b, joints] = 0.0
+        if clips is not None:
+            clips[b, joints] = 0
 
 
 def flip_half(clips: np.ndarray, positions: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> None:

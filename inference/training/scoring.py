@@ -20,7 +20,7 @@ from inference.core.progress import CancelToken, check_cancel
 from inference.dataset.segments import seizure_end
 from inference.detector.clips import enough_joints, to_float
 from inference.results.events import detect_events
-from inference.training.sampling import flip_half
+from inference.training.sampling import drop_joints, flip_half
 
 TOL_BEFORE_S = 30.0  # timescoring EventScoring.Parameters defaults (SzCORE)
 TOL_AFTER_S = 60.0
@@ -161,7 +161,9 @@ def choose_event_rules(traces: list[tuple[RecordingTrace, Any]], seg: SegmentCon
             rows.append({"min_duration_s": float(d), "smooth_windows": int(k), "seizures": ev["seizures"],
                          "detected": ev["detected"], "sensitivity": sens, "false_alarms": ev["false_alarms"],
                          "false_alarms_per_hour": fah, "interictal_hours": ev["interictal_hours"],
+                         "interictal_alarm_fraction": ev["interictal_alarm_fraction"],
                          "latency_eeg_mean_s": (ev["latency_eeg_s"]["mean"] if ev["detected"] else None),
+                         "latency_clinical_mean_s": (ev["latency_clinical_s"]["mean"] if ev["detected"] else None),
                          "delay_s": max(seg.window_s, float(d)) + (int(k) - 1) / 2 * seg.review_stride_s,
                          "feasible": fah <= max_false_alarms_per_hour, "chosen": False})
     if not rows:
@@ -217,19 +219,24 @@ def model_scorer(model, windows, device, tokens: Optional[np.ndarray] = None) ->
 
 
 def forward_windows(model, windows, idx: list[int], device, tokens: Optional[np.ndarray] = None,
-                    flip_rng: Optional[np.random.Generator] = None):
+                    flip_rng: Optional[np.random.Generator] = None, joint_dropout: float = 0.0):
     """(logits ``[B]``, attention ``[B, 14]``) tensors of windows ``idx``: from cached frozen-encoder
-    ``tokens`` (only the cross-joint attention and head run) or from the clips, each window mirrored
-    with probability 1/2 when ``flip_rng`` is given (training augmentation)."""
+    ``tokens`` (only the cross-joint attention and head run) or from the clips. With ``flip_rng``
+    (training augmentation) each window is mirrored with probability 1/2 and, with probability
+    ``joint_dropout``, loses a body part (``sampling.drop_joints``)."""
     import torch  # heavy: only when a model is applied
 
     dev = device.torch_device()
     if tokens is not None:
         pos, mask = windows.positions_batch(idx)
+        if flip_rng is not None and joint_dropout > 0:
+            drop_joints(None, pos, mask, flip_rng, joint_dropout)
         return model.head(torch.from_numpy(tokens[idx]).to(dev), torch.from_numpy(pos).to(dev),
                           torch.from_numpy(mask).to(dev))
     clips, pos, mask = windows.batch(idx)
     if flip_rng is not None:
         flip_half(clips, pos, mask, flip_rng)
+        if joint_dropout > 0:
+            drop_joints(clips, pos, mask, flip_rng, joint_dropout)
     return model(to_float(torch.from_numpy(clips).to(dev)), torch.from_numpy(pos).to(dev),
                  torch.from_numpy(mask).to(dev))
