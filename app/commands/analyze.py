@@ -58,6 +58,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hysteresis", type=float, help="event hysteresis (default: the run's)")
     p.add_argument("--min-duration", type=float, metavar="S", help="minimum event duration (default: the run's)")
     p.add_argument("--merge-gap", type=float, metavar="S", help="merge events closer than this (default: the run's)")
+    p.add_argument("--pose-workers", type=int, default=0, metavar="K",
+                   help="pose processes per video when its pose is not cached (default: cores - 1; "
+                        "1 = pose frame by frame beside the model)")
     p.add_argument("--batch-size", default="auto", help="windows per model call (default: auto from the device)")
     p.add_argument("--cache-dir", help="pose cache folder (default: the pose cache's own)")
     p.add_argument("--forecast-model", metavar="DIR", default=None,
@@ -121,6 +124,7 @@ def engine_config(args) -> "object":
         keypoints=kp if is_file else None, cache_dir=args.cache_dir,
         events={k: v for k, v in overrides.items() if v is not None} or None,
         forecast_model=getattr(args, "forecast_model", None),
+        pose_workers=getattr(args, "pose_workers", 0),
     )
 
 

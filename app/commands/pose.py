@@ -10,10 +10,12 @@ import numpy as np
 from inference.core.errors import Cancelled, InputFileError, SemioscopeError
 from inference.core.progress import cli_progress
 from inference.pose.cache import cached_track
+from inference.pose.cleaning import clean_track
 from inference.pose.estimate import estimate_track
 from inference.pose.joints import JOINT_NAMES
 from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
+from inference.pose.parallel import default_pose_workers, estimate_track_parallel
 from inference.pose.quality import evaluate_pose, evaluate_pose_many
 
 from ._config_option import add_config_option, config_from_args
@@ -56,6 +58,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe model (default 1)")
     p.add_argument("--min-confidence", type=float, help="joints below this confidence are missing (default 0.3)")
     p.add_argument("--smooth", action="store_true", help="zero-phase low-pass smoothing (only above 2x the cutoff rate)")
+    p.add_argument("--workers", type=int, default=0, metavar="K",
+                   help="pose processes per video on a cache miss (default: cores - 1; 1 = this process)")
     p.add_argument("--evaluate", action="store_true", help="compare each track with its ground truth (per-joint table)")
     p.add_argument("--truth", metavar="FILE", help="ground-truth track for --evaluate (default: the video's "
                                                      "synthetic sidecar <stem>.keypoints.npz); one video only")
@@ -89,6 +93,17 @@ def describe_track(track) -> str:
             f"{joints_mostly}/14 joints present in >= 50% of frames; least present: {worst}")
 
 
+def _estimate_uncached(video: Path, cfg, fps: float, args: argparse.Namespace, progress) -> KeypointTrack:
+    """The cleaned track computed afresh (``--no-cache``), by several processes unless told otherwise."""
+    workers = args.workers or default_pose_workers()
+    if workers > 1 and cfg.backend != "file":
+        raw = estimate_track_parallel(video, cfg, fps, workers, progress=progress)
+        track = clean_track(raw, cfg)
+        track.meta["cleaning"] = cfg.to_dict()
+        return track
+    return estimate_track(video, cfg, fps=fps, progress=progress, keypoints_path=args.keypoints)
+
+
 def _truth_for(video: Path, truth: str | None) -> KeypointTrack:
     path = Path(truth) if truth else sidecar_path(video)
     if not path.exists():
@@ -113,10 +128,10 @@ def run(args: argparse.Namespace) -> int:
         try:
             with cli_progress(f"pose {video.name}", unit="frame") as progress:
                 if args.no_cache:
-                    track = estimate_track(video, cfg, fps=fps, progress=progress, keypoints_path=args.keypoints)
+                    track = _estimate_uncached(video, cfg, fps, args, progress)
                 else:
                     track = cached_track(video, cfg, cache_dir=args.cache_dir, fps=fps, progress=progress,
-                                         keypoints_path=args.keypoints)
+                                         keypoints_path=args.keypoints, workers=args.workers)
             cached = " (from cache)" if track.meta.get("from_cache") else ""
             print(f"{video}: {describe_track(track)}{cached}")
             if args.evaluate:

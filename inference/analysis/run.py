@@ -136,7 +136,7 @@ class AnalysisRun:
             self.event_cfg = eng.event_config()
             if cfg.forecast_model:
                 eng.forecaster()  # a bad forecast folder fails now, not after the detector pass
-            open_keypoint_source(state, cfg)
+            open_keypoint_source(state, cfg, self.progress, self.cancel)
             self.identity = eng.model_identity()
             self.config_dict = eng.analysis_config(state.keypoints.identity)
             self.resumed_from = self._resume(state)

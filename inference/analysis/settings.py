@@ -56,6 +56,9 @@ class EngineConfig:
     - ``queue_windows``: windows buffered between producer and model (0: 2 x batch size).
     - ``cpu_threads``: torch threads for the model on CPU during an analysis (0: one fewer than
       the cores, at least 1: the producer needs a core, and oversubscribed torch threads spin).
+    - ``pose_workers``: on a pose-cache miss with a live backend, the track is first posed by
+      this many processes (``inference.pose.parallel``) and cached; 1 runs the backend frame by
+      frame in the producer instead (0: cores - 1, so 1 on a 2-core machine).
     - ``forecast_model``: a forecast ``classifier`` folder (``semioscope forecast finetune``);
       after the detector pass the engine adds its trace, P(onset within H s) over windows at
       ``stride_s``, to the result as trace ``"forecast"``. Not part of the resume key: a changed
@@ -75,6 +78,7 @@ class EngineConfig:
     resume: bool = True
     queue_windows: int = 0
     cpu_threads: int = 0
+    pose_workers: int = 0  # pose processes on a pose-cache miss (0: cores - 1; 1: live, in the producer)
     forecast_model: Optional[str] = None
 
     def event_config(self, base: EventConfig) -> EventConfig:

@@ -18,11 +18,13 @@ from inference.analysis.settings import EngineConfig, keypoint_identity
 from inference.core.config import PoseConfig, SegmentConfig
 from inference.core.errors import InputFileError, VideoError
 from inference.core.fingerprint import file_fingerprint
-from inference.pose.cache import cached_track
+from inference.core.progress import CancelToken, ProgressFn
+from inference.pose.cache import cached_track, store_track
 from inference.pose.cleaning import clean_track
 from inference.pose.joints import NUM_JOINTS
 from inference.pose.keypoint_files import load_keypoints
 from inference.pose.keypoints import KeypointTrack
+from inference.pose.parallel import default_pose_workers, estimate_track_parallel
 from inference.results.result_file import ResultChunk
 from inference.video.index import VideoMeta
 from inference.video.reader import VideoReader
@@ -129,9 +131,11 @@ def open_run_state(video_path: Path, segments: SegmentConfig, config: EngineConf
     return RunState(video_path, reader, fingerprint, fps, window_len, step, grid, starts, starts + segments.window_s)
 
 
-def open_keypoint_source(state: RunState, config: EngineConfig) -> KeypointSource:
+def open_keypoint_source(state: RunState, config: EngineConfig, progress: Optional[ProgressFn] = None,
+                         cancel: Optional[CancelToken] = None) -> KeypointSource:
     """Set ``state.keypoints``: a keypoint file or a pose-cache hit gives the whole track now (and
-    fills the state's raw keypoints); otherwise the live backend runs frame by frame in the
+    fills the state's raw keypoints); so does a cache miss with ``config.pose_workers`` > 1 (posed
+    in parallel first, then cached); otherwise the live backend runs frame by frame in the
     producer. ``state.close()`` releases the backend, also when this fails half-way."""
     identity, kp_file, backend = keypoint_identity(config, state.video_path)
     source = state.keypoints = KeypointSource(identity, config.pose, backend)
@@ -141,6 +145,14 @@ def open_keypoint_source(state: RunState, config: EngineConfig) -> KeypointSourc
     elif config.use_pose_cache:
         track = cached_track(state.video_path, backend, config.pose, cache_dir=config.cache_dir,
                              fingerprint=state.fingerprint, fps=state.fps)
+        workers = config.pose_workers or default_pose_workers()
+        if track is None and workers > 1:
+            report = None if progress is None else (
+                lambda done, total, msg="": progress(done / state.fps, total / state.fps, "pose"))
+            track = estimate_track_parallel(state.video_path, config.pose.replace(backend=backend.name),
+                                            state.fps, workers, progress=report, cancel=cancel)
+            store_track(state.video_path, backend, config.pose, track, cache_dir=config.cache_dir,
+                        fingerprint=state.fingerprint, fps=state.fps)
         if track is not None:
             backend.close()
             source.backend = None

@@ -39,6 +39,7 @@ from inference.pose.backend import PoseBackend
 from inference.pose.cleaning import clean_track
 from inference.pose.estimate import estimate_track
 from inference.pose.keypoints import KeypointTrack
+from inference.pose.parallel import estimate_track_parallel
 from inference.pose.registry import get_backend
 
 CACHE_VERSION = 1
@@ -122,7 +123,8 @@ def store_track(video_path: str | Path, backend: PoseBackend, cfg: PoseConfig, t
 
 def cached_track(video_path: str | Path, *args: Any, **kwargs: Any) -> Optional[KeypointTrack]:
     """``cached_track(video, cfg=PoseConfig(), cache_dir=None, fps=6.0, progress=None,
-    cancel=None, keypoints_path=None)`` -> the cleaned track, from the cache or computed.
+    cancel=None, keypoints_path=None, workers=1)`` -> the cleaned track, from the cache or
+    computed (by ``workers`` processes when more than 1; 0: cores - 1).
 
     Called as ``cached_track(video, backend, cfg, cache_dir=None, fingerprint=None, fps=6.0)``
     with a ``PoseBackend`` instance it only looks up (``lookup_track``): raw track or None.
@@ -137,7 +139,7 @@ def _cached_or_estimated(video_path: str | Path, cfg: PoseConfig = PoseConfig(),
                          cache_dir: str | Path | None = None, fps: float = 6.0,
                          progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
                          keypoints_path: str | Path | None = None,
-                         fingerprint: Optional[str] = None) -> KeypointTrack:
+                         fingerprint: Optional[str] = None, workers: int = 1) -> KeypointTrack:
 
     backend = _backend_for(cfg, video_path, keypoints_path)
     fingerprint = fingerprint or file_fingerprint(video_path)
@@ -147,8 +149,11 @@ def _cached_or_estimated(video_path: str | Path, cfg: PoseConfig = PoseConfig(),
             progress(len(raw), len(raw), "pose (cached)")
         backend.close()
     else:
-        raw = estimate_track(video_path, cfg, fps=fps, progress=progress, cancel=cancel,
-                             backend=backend, clean=False)
+        if workers != 1 and cfg.backend != "file":  # several processes (0: cores - 1)
+            raw = estimate_track_parallel(video_path, cfg, fps, workers, progress=progress, cancel=cancel)
+        else:
+            raw = estimate_track(video_path, cfg, fps=fps, progress=progress, cancel=cancel,
+                                 backend=backend, clean=False)
         store_track(video_path, backend, cfg, raw, cache_dir, fingerprint, fps)
         raw.meta["from_cache"] = False
     track = clean_track(raw, cfg)

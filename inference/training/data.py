@@ -49,6 +49,7 @@ from inference.pose.estimate import estimate_track
 from inference.pose.joints import NUM_JOINTS
 from inference.pose.keypoint_files import keypoints_fingerprint, load_keypoints, resolve_keypoint_file
 from inference.pose.keypoints import KeypointTrack
+from inference.pose.parallel import default_pose_workers, estimate_track_parallel
 from inference.pose.registry import get_backend
 from inference.video.reader import VideoReader
 
@@ -64,6 +65,7 @@ class KeypointSource:
     ``mediapipe`` (the pose cache, computing the pose when missing) or a file/folder path."""
 
     spec: str = "gt"
+    pose_workers: int = 0  # processes posing a video on a pose-cache miss (0: cores - 1)
 
     @property
     def is_pose(self) -> bool:
@@ -84,7 +86,11 @@ def load_track(rec: Recording, source: KeypointSource, pose_cfg: PoseConfig, fps
     backend = get_backend("mediapipe", cfg)
     ident = {"kind": "pose", "backend": backend.name, "params": backend.params()}
     raw = lookup_track(rec.video, backend, cfg, cache_dir=pose_cache_dir, fingerprint=fp, fps=fps)
-    if raw is None:  # one sequential decode for the pose, stored in the shared pose cache
+    workers = source.pose_workers or default_pose_workers()
+    if raw is None and workers > 1:  # posed by several processes, stored in the shared pose cache
+        raw = estimate_track_parallel(rec.video, cfg, fps, workers, progress=progress, cancel=cancel)
+        store_track(rec.video, backend, cfg, raw, pose_cache_dir, fp, fps)
+    elif raw is None:  # one sequential decode for the pose, stored in the shared pose cache
         raw = estimate_track(rec.video, cfg, fps=fps, progress=progress, cancel=cancel, backend=backend,
                              clean=False)
         store_track(rec.video, backend, cfg, raw, pose_cache_dir, fp, fps)
