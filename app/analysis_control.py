@@ -15,6 +15,7 @@ from inference.analysis.settings import EngineConfig
 from inference.core.errors import SemioscopeError
 from inference.detector.checkpoint import load_run
 from inference.results.result_file import AnalysisResult, ResultChunk, result_path_for
+from widgets.wording import named, plural
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -73,7 +74,7 @@ class AnalysisControl(QObject):
         key = (str(Path(run_dir).resolve()), device)
         if self._model_cache is not None and self._model_cache[0] == key:
             return self._model_cache[1]
-        self.win.show_message(f"Loading model {Path(run_dir).name}…")
+        self.win.show_message(f"Loading {named('model', Path(run_dir).name)}…")
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
             model = load_run(run_dir, device=device)
@@ -125,7 +126,7 @@ class AnalysisControl(QObject):
         win.results.show(result)
         win.clear_message_bar()
         where = f" → {win.results_path}" if win.results_path else ""
-        win.show_message(f"Analysis finished: {len(result)} windows, {len(win.events)} events{where}. "
+        win.show_message(f"Analysis finished: {plural(len(result), 'window')}, {plural(len(win.events), 'event')}{where}. "
                          "N: next event, Y/R: confirm/reject, Space: play, F1: all keys")
 
     def _on_failed(self, message: str) -> None:

@@ -93,7 +93,7 @@ class AnalysisWorker(QThread):
             if model is None:
                 if self.run_dir is None:
                     raise SemioscopeError("no model given: open a run folder (review --model RUN) to analyse")
-                self.progress.emit(0.0, 0.0, f"loading model {self.run_dir.name}")
+                self.progress.emit(0.0, 0.0, f"loading model \u201c{self.run_dir.name}\u201d")
                 model = load_run(self.run_dir, device=cfg.device)
             self.token.check()
             engine = AnalysisEngine(model, cfg)

@@ -1,6 +1,10 @@
 """The reviewer's seizure labels in the window: the annotation store opened (or recovered) for the
 video, marks at the frame on screen, edits from the panel and dragged timeline markers, each
-through the undo stack, and the store's changes redrawn."""
+through the undo stack, and the store's changes redrawn.
+
+Every edit is planned first (``app.edit_plans``): one that would break the label rules is
+offered its alternatives in a question (``app.label_questions``) or refused with a warning that
+stays in the annotation panel and the message bar until the next edit that goes through."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,6 +14,7 @@ from typing import TYPE_CHECKING, Optional
 from PySide6.QtCore import QTimer
 
 from app import edit_commands as cmds
+from app import edit_plans, label_questions
 from app.annotations import MARK_LABELS, AnnotationStore
 from inference.core.errors import SemioscopeError
 from widgets.display_data import SeizureRow
@@ -20,11 +25,14 @@ if TYPE_CHECKING:
 
 class AnnotationActions:
     """``open_store(path, video_name)`` / ``close_store()``, ``mark(field)``, ``add_seizure_here()``,
-    ``delete_selected_seizure()``, ``refresh_labels()``, and the panel / marker slots."""
+    ``delete_selected_seizure()``, ``accept_proposals()``, ``push(command)``, ``carry_out(plan)``,
+    ``refresh_labels()``, and the panel / marker slots. ``refusal``: the warning shown for the
+    last refused edit ("" when none)."""
 
     def __init__(self, win: MainWindow):
         self.win = win
         self.seizure_ids: list[str] = []  # store ids of the panel's rows, in order
+        self.refusal = ""
         # Store changes redraw on the next event-loop turn (never inside the emitting widget's slot).
         self._redraw_timer = QTimer(win)
         self._redraw_timer.setSingleShot(True)
@@ -44,6 +52,8 @@ class AnnotationActions:
                                          win.reviewer, video={"path": video_name})
         store.listeners.append(lambda _e: self._redraw_timer.start())
         store.save_listeners.append(self._on_saved)
+        win.event_review.run_threshold = None  # the next recording's run says its own
+        self.clear_refusal()
         return store
 
     def close_store(self) -> None:
@@ -68,6 +78,49 @@ class AnnotationActions:
         win = self.win
         return win.reader.frame_to_time(win.current_frame) if win.reader is not None else None
 
+    # -- doing an edit: planned, asked about when it needs a choice, refused when it breaks a rule
+    def push(self, command: cmds.StoreEditCommand) -> bool:
+        """Push ``command`` on the undo stack; a refusal by the store is shown and kept."""
+        self.win.undo_stack.push(command)
+        if command.refused is not None:
+            self.refuse(str(command.refused))
+            return False
+        self.clear_refusal()
+        return True
+
+    def carry_out(self, plan: edit_plans.EditPlan, title: str = "Seizure labels") -> bool:
+        """Do what ``plan`` asks for; when it would break a rule (or moves a mark far), ask which
+        alternative to take; refuse when there is none or the reviewer cancels."""
+        if plan.ok:
+            return self.push(plan.command)
+        options = plan.options()
+        if options:
+            picked = label_questions.ask_choice(self.win, title, plan.message, [c.text for c in options])
+            chosen = next((c for c in options if c.text == picked), None)
+            if chosen is not None:
+                return self.push(chosen.command)
+        if plan.problems:
+            self.refuse(plan.message)
+        else:
+            self.win.show_message("Nothing changed", 3000)
+        self._redraw_timer.start()  # the panel and the markers back where the labels are
+        return False
+
+    def refuse(self, why: str) -> None:
+        """A refused edit: the reason stays on screen (panel and message bar), never transient."""
+        text = f"Not changed: {why.removeprefix('refused: ')}"
+        self.refusal = text
+        self.win.annotation_panel.setWarning(text)
+        self.win.show_warning(text)
+
+    def clear_refusal(self) -> None:
+        if not self.refusal:
+            return
+        if self.win.message_bar.text() == self.refusal:
+            self.win.clear_message_bar()
+        self.refusal = ""
+        self.win.annotation_panel.setWarning("")
+
     def mark(self, field: str) -> None:
         """Mark EEG onset / clinical onset / seizure end at the current frame's time."""
         win = self.win
@@ -75,13 +128,34 @@ class AnnotationActions:
         if win.store is None or t is None:
             win.show_message("Open a video first", 3000)
             return
-        win.undo_stack.push(cmds.mark_command(win.store, field, t, self._selected_seizure_id()))
-        win.show_message(f"Marked {MARK_LABELS[field]} at frame {win.current_frame} ({t:.3f} s)", 4000)
+        if self.carry_out(edit_plans.plan_mark(win.store, field, t, self._selected_seizure_id()),
+                          f"Mark {MARK_LABELS[field]}"):
+            win.show_message(f"Marked {MARK_LABELS[field]} at frame {win.current_frame} ({t:.3f} s)", 4000)
 
     def add_seizure_here(self) -> None:
         t = self._time_on_screen()
         if self.win.store is not None and t is not None:
-            self.win.undo_stack.push(cmds.add_seizure_command(self.win.store, {"eeg_onset_s": t}))
+            self.carry_out(edit_plans.plan_add_seizure(self.win.store, t), "Add seizure")
+
+    def accept_proposals(self) -> None:
+        """The selected seizure's (else the one at the cursor's) times proposed by the detector
+        become the reviewer's, as they are."""
+        win = self.win
+        store = win.store
+        if store is None:
+            return
+        sid = self._selected_seizure_id()
+        if sid is None:
+            t = win.current_time
+            at = [s.id for s in store.seizures() if s.span[0] <= t <= s.span[1]]
+            with_proposals = [s.id for s in store.seizures() if s.proposed]
+            sid = at[0] if at else (with_proposals[0] if len(with_proposals) == 1 else None)
+        command = cmds.accept_command(store, sid) if sid is not None else None
+        if command is None:
+            win.show_message("No proposed times to accept: select a seizure whose times show a ?", 4000)
+            return
+        if self.push(command):
+            win.show_message(f"Accepted: {command.text()}", 4000)
 
     def delete_selected_seizure(self) -> None:
         sid = self._selected_seizure_id()
@@ -101,7 +175,7 @@ class AnnotationActions:
         sid = self.seizure_ids[index]
         if store.seizure(sid).get(field) == value:
             return
-        self.win.undo_stack.push(cmds.set_field_command(store, sid, field, value, merge=True, verb="edit"))
+        self.carry_out(edit_plans.plan_set_field(store, sid, field, value, merge=True, verb="edit"))
 
     def on_marker_moved(self, index: int, field: str, t: float) -> None:
         win = self.win
@@ -109,7 +183,7 @@ class AnnotationActions:
             return
         if win.reader is not None:  # snap to the frame on screen at t
             t = win.reader.frame_to_time(win.reader.time_to_frame(t + 1e-6))
-        win.undo_stack.push(cmds.set_field_command(win.store, self.seizure_ids[index], field, t, verb="drag"))
+        self.carry_out(edit_plans.plan_set_field(win.store, self.seizure_ids[index], field, t, verb="drag"))
 
     def refresh_labels(self) -> None:
         """Redraw seizures (timeline markers, panel rows), the alarms' lead times and the event
@@ -117,7 +191,8 @@ class AnnotationActions:
         win = self.win
         self._redraw_timer.stop()
         labels = win.store.seizures() if win.store is not None else []
-        rows = [SeizureRow(s.eeg_onset_s, s.clinical_onset_s, s.end_s, s.seizure_type) for s in labels]
+        rows = [SeizureRow(s.eeg_onset_s, s.clinical_onset_s, s.end_s, s.seizure_type, frozenset(s.proposed))
+                for s in labels]
         ids = [s.id for s in labels]
         win.timeline.setSeizures(rows)
         panel = win.annotation_panel
@@ -128,4 +203,5 @@ class AnnotationActions:
             panel.setSeizures(rows)
         self.seizure_ids = ids
         win.review_state.set_seizures(labels)
+        win.event_review.sync_threshold()  # an undone / redone threshold comes back through here
         win.event_review.refresh()

@@ -1,17 +1,24 @@
 """The annotation store: an append-only edit history from which the current labels derive.
 
-Every change is an :class:`Edit` (who, when, source ``human``/``machine``, what). The current
-state (seizure labels, event reviews) is the replay of that history, so nothing is ever
-overwritten in place: undo appends the inverse edit. Machine detections and human labels are
-kept apart: a machine event only gets a *review* (unreviewed/confirmed/rejected); confirming it
-creates a human seizure label that records the reviewer and the event it came from.
+Every change is an :class:`Edit` (who, when, source ``human``/``machine``, what); the current
+state (seizure labels with a source per time, event reviews, the detection threshold) is the
+replay of that history (``app.annotation_state``), so nothing is ever overwritten in place:
+undo appends the inverse edits. Machine detections and human labels are kept apart: a machine
+event gets a *review* of the span the reviewer saw; confirming it opens a seizure whose times are
+marked as the detector's proposal until a person sets or accepts them.
+
+An edit that would break the label rules (``app.label_rules``: marks in clinical order, no
+overlapping seizures) is refused with :class:`LabelRuleError` before anything is recorded.
 
 File (``<video>.semioscope-annotations.json``), written atomically after every change::
 
-    {"format": "semioscope.annotations", "version": 1, "revision": 12,
+    {"format": "semioscope.annotations", "version": 2, "revision": 12,
      "video": {"path": "rec.mp4", "fingerprint": "..."},
      "edits": [{"seq": 1, "time_utc": "...", "author": "dr a", "source": "human",
                 "op": "add_seizure", "data": {...}}, ...]}
+
+Version 2 added per-time ``sources``, review ``threshold``/``order`` and the ops
+``remove_review`` and ``set_threshold``; version 1 files are read as they are.
 
 Concurrent writers: the store remembers the revision and sha256 of the bytes it last loaded or
 saved. Before each save it re-reads the file; if it changed on disk, the save goes to a side
@@ -23,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -31,37 +38,40 @@ from typing import Any, Callable, Optional
 from inference.core.atomic import atomic_write_bytes
 from inference.core.errors import InputFileError
 from inference.core.versioned_json import parse_format_json
-from inference.dataset.manifest import SEIZURE_TYPES, normalise_seizure_type
+from inference.dataset.manifest import SEIZURE_TYPES
 from widgets.display_data import (  # Qt-free: the statuses and mark names the widgets draw
     CLINICAL_ONSET,
     CONFIRMED,
     EEG_ONSET,
+    PARTLY_REVIEWED,
     REJECTED,
     REVIEW_STATUSES,
     SEIZURE_END,
-    SEIZURE_TIME_FIELDS,
     UNREVIEWED,
 )
 
+from .annotation_state import (
+    HUMAN,
+    MACHINE,
+    MARK_FIELDS,
+    MARK_LABELS,
+    OPS,
+    SEIZURE_FIELDS,
+    Edit,
+    EventReview,
+    Op,
+    SeizureLabel,
+    State,
+    ThresholdSetting,
+    apply_edit,
+    inverse_op,
+)
+from .label_rules import LabelRuleError, Problem, edit_problems, new_problems
+from .review_coverage import ReviewedPart, coverage_status, reviewed_parts
+
 ANNOTATION_FORMAT = "semioscope.annotations"
-ANNOTATION_VERSION = 1
+ANNOTATION_VERSION = 2
 ANNOTATION_SUFFIX = ".semioscope-annotations.json"
-
-HUMAN = "human"
-MACHINE = "machine"
-
-# The three marks an annotator places, in clinical order.
-MARK_FIELDS = SEIZURE_TIME_FIELDS
-MARK_LABELS = {EEG_ONSET: "EEG onset", CLINICAL_ONSET: "clinical onset", SEIZURE_END: "seizure end"}
-SEIZURE_FIELDS = MARK_FIELDS + ("seizure_type",)
-
-# Ops and their data (all JSON):
-#   add_seizure     {"id", "eeg_onset_s", "clinical_onset_s", "end_s", "seizure_type", "origin",
-#                    optional "created_by"/"created_utc" when an undo restores a deleted label}
-#   set_seizure     {"id", "field", "value"}
-#   delete_seizure  {"id"}
-#   review_event    {"key", "start_s", "end_s", "peak_prob", "status"}
-OPS = ("add_seizure", "set_seizure", "delete_seizure", "review_event")
 
 
 def utc_now() -> str:
@@ -80,74 +90,6 @@ def event_key(start_s: float, end_s: float) -> str:
 
 
 @dataclass(frozen=True)
-class Edit:
-    seq: int
-    time_utc: str
-    author: str
-    source: str  # HUMAN | MACHINE
-    op: str
-    data: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "time_utc": self.time_utc, "author": self.author, "source": self.source,
-                "op": self.op, "data": self.data}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Edit":
-        return cls(int(d["seq"]), str(d["time_utc"]), str(d.get("author", "")), str(d.get("source", HUMAN)),
-                   str(d["op"]), dict(d.get("data") or {}))
-
-
-@dataclass(frozen=True)
-class SeizureLabel:
-    """A human seizure label; times in seconds (None = not marked yet).
-
-    ``origin``: ``"manual"`` or ``"event:<key>"`` for a confirmed detection.
-    """
-
-    id: str
-    eeg_onset_s: Optional[float] = None
-    clinical_onset_s: Optional[float] = None
-    end_s: Optional[float] = None
-    seizure_type: str = "focal"
-    origin: str = "manual"
-    created_by: str = ""
-    created_utc: str = ""
-    modified_by: str = ""
-    modified_utc: str = ""
-
-    def get(self, name: str) -> Any:
-        return getattr(self, name)
-
-    @property
-    def anchor_s(self) -> float:
-        """The earliest known time, for sorting."""
-        known = [t for t in (self.eeg_onset_s, self.clinical_onset_s, self.end_s) if t is not None]
-        return min(known) if known else float("inf")
-
-    @property
-    def span(self) -> tuple[float, float]:
-        known = [t for t in (self.eeg_onset_s, self.clinical_onset_s, self.end_s) if t is not None]
-        return (min(known), max(known)) if known else (float("inf"), float("-inf"))
-
-    def fields(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in SEIZURE_FIELDS}
-
-
-@dataclass(frozen=True)
-class EventReview:
-    """The latest review of a machine event (span ``start_s``..``end_s``)."""
-
-    key: str
-    start_s: float
-    end_s: float
-    peak_prob: float
-    status: str
-    author: str
-    time_utc: str
-
-
-@dataclass(frozen=True)
 class Conflict:
     """The file changed on disk under us; our version went to ``side_file``."""
 
@@ -160,65 +102,9 @@ class Conflict:
                 f"saved to {self.side_file} instead; nothing was overwritten.")
 
 
-@dataclass
-class _State:
-    seizures: dict[str, SeizureLabel] = field(default_factory=dict)
-    reviews: dict[str, EventReview] = field(default_factory=dict)
-    next_id: int = 1
-
-
-def _check_time(value: Any) -> Optional[float]:
-    if value is None:
-        return None
-    v = float(value)
-    if v != v or v < 0:
-        raise ValueError(f"time must be a non-negative number of seconds, got {value!r}")
-    return v
-
-
-def _apply(state: _State, e: Edit) -> None:
-    """Replay one edit onto ``state`` (raises ValueError/KeyError on an inconsistent edit)."""
-    d = e.data
-    if e.op == "add_seizure":
-        sid = str(d["id"])
-        if sid in state.seizures:
-            raise ValueError(f"seizure {sid} already exists")
-        stype = normalise_seizure_type(d.get("seizure_type") or "focal")
-        state.seizures[sid] = SeizureLabel(
-            sid, _check_time(d.get(EEG_ONSET)), _check_time(d.get(CLINICAL_ONSET)), _check_time(d.get(SEIZURE_END)),
-            stype, str(d.get("origin", "manual")),
-            # An undone deletion restores the label with its original creator.
-            str(d.get("created_by") or e.author), str(d.get("created_utc") or e.time_utc), e.author, e.time_utc)
-        m = re.fullmatch(r"s(\d+)", sid)
-        if m:
-            state.next_id = max(state.next_id, int(m.group(1)) + 1)
-    elif e.op == "set_seizure":
-        sid, name = str(d["id"]), str(d["field"])
-        old = state.seizures[sid]
-        if name == "seizure_type":
-            value: Any = normalise_seizure_type(d["value"])
-        elif name in MARK_FIELDS:
-            value = _check_time(d["value"])
-        else:
-            raise ValueError(f"unknown seizure field {name!r}")
-        state.seizures[sid] = replace(old, **{name: value, "modified_by": e.author, "modified_utc": e.time_utc})
-    elif e.op == "delete_seizure":
-        del state.seizures[str(d["id"])]
-    elif e.op == "review_event":
-        status = str(d["status"])
-        if status not in REVIEW_STATUSES:
-            raise ValueError(f"unknown review status {status!r}")
-        key = str(d["key"])
-        state.reviews[key] = EventReview(key, float(d["start_s"]), float(d["end_s"]),
-                                         float(d.get("peak_prob", float("nan"))), status, e.author, e.time_utc)
-    else:
-        raise ValueError(f"unknown edit op {e.op!r}")
-
-
-def _overlap_fraction(a0: float, a1: float, b0: float, b1: float) -> float:
-    inter = min(a1, b1) - max(a0, b0)
-    shorter = max(min(a1 - a0, b1 - b0), 1e-9)
-    return max(inter, 0.0) / shorter
+def _unpack(op: Op, source: str) -> tuple[str, dict[str, Any], str]:
+    """``(op, data)`` or ``(op, data, source)`` -> all three (``source``: the batch default)."""
+    return (op[0], dict(op[1]), op[2] if len(op) > 2 else source)
 
 
 class AnnotationStore:
@@ -237,7 +123,7 @@ class AnnotationStore:
         self.video = dict(video or {})
         self.autosave = autosave
         self.edits: list[Edit] = []
-        self._state = _State()
+        self._state = State()
         self.listeners: list[Callable[[Edit], None]] = []
         self.save_listeners: list[Callable[[bool, str], None]] = []
         self.conflict: Optional[Conflict] = None
@@ -256,10 +142,10 @@ class AnnotationStore:
             raw = p.read_bytes()
             data = _parse(p, raw)
             edits = [Edit.from_dict(e) for e in data.get("edits", [])]
-            state = _State()
+            state = State()
             for e in edits:
                 try:
-                    _apply(state, e)
+                    apply_edit(state, e)
                 except (KeyError, ValueError, TypeError) as exc:
                     raise InputFileError(p, f"edit #{e.seq} ({e.op}) cannot be applied: {exc}") from None
             store.edits, store._state = edits, state
@@ -290,25 +176,31 @@ class AnnotationStore:
     def reviews(self) -> list[EventReview]:
         return sorted(self._state.reviews.values(), key=lambda r: r.start_s)
 
-    def review_of(self, start_s: float, end_s: float) -> Optional[EventReview]:
-        """The review that applies to an event spanning ``start_s..end_s``.
+    def reviewed_parts(self, start_s: float, end_s: float) -> list[ReviewedPart]:
+        """The stretches of ``start_s..end_s`` that reviews give a verdict on (latest wins)."""
+        return reviewed_parts(self._state.reviews.values(), start_s, end_s)
 
-        Exact key first; otherwise the latest review overlapping the event by at least half of
-        the shorter span, so a review survives the events being recomputed at a new threshold.
-        """
+    def status_of(self, start_s: float, end_s: float) -> str:
+        """Confirmed / rejected when reviews with that verdict cover the event, unreviewed when
+        none do, else partly reviewed (``app.review_coverage``)."""
+        return coverage_status(self.reviewed_parts(start_s, end_s), start_s, end_s)
+
+    def review_of(self, start_s: float, end_s: float) -> Optional[EventReview]:
+        """Who reviewed the event spanning ``start_s..end_s`` last: the review of exactly this
+        span, else the latest review overlapping it (None: none does)."""
         exact = self._state.reviews.get(event_key(start_s, end_s))
         if exact is not None:
             return exact
-        best = None
-        for r in self._state.reviews.values():
-            if _overlap_fraction(start_s, end_s, r.start_s, r.end_s) >= 0.5:
-                if best is None or r.time_utc > best.time_utc:
-                    best = r
-        return best
+        over = [r for r in self._state.reviews.values() if r.end_s > start_s and r.start_s < end_s]
+        return max(over, key=lambda r: r.order) if over else None
 
-    def status_of(self, start_s: float, end_s: float) -> str:
-        r = self.review_of(start_s, end_s)
-        return r.status if r is not None else UNREVIEWED
+    def confirmed_parts(self) -> list[ReviewedPart]:
+        """Every stretch of the recording that a review confirms (later reviews lie over earlier)."""
+        reviews = list(self._state.reviews.values())
+        if not reviews:
+            return []
+        lo, hi = min(r.start_s for r in reviews), max(r.end_s for r in reviews)
+        return [p for p in reviewed_parts(reviews, lo, hi) if p.status == CONFIRMED]
 
     def seizure_from_event(self, key: str) -> Optional[SeizureLabel]:
         for s in self._state.seizures.values():
@@ -316,19 +208,65 @@ class AnnotationStore:
                 return s
         return None
 
+    def threshold(self) -> Optional[float]:
+        """The detection threshold chosen for this recording (None: the run's own)."""
+        t = self._state.threshold
+        return t.value if t is not None else None
+
+    def threshold_setting(self) -> Optional[ThresholdSetting]:
+        """The threshold's latest setting with who set it and when (None: never set)."""
+        return self._state.threshold
+
     # -- writing ----------------------------------------------------------------------------
-    def apply(self, op: str, data: dict[str, Any], source: str = HUMAN, author: Optional[str] = None) -> Edit:
-        """Append one edit, update the state, notify listeners and autosave."""
-        if op not in OPS:
-            raise ValueError(f"unknown edit op {op!r}")
-        e = Edit(len(self.edits) + 1, utc_now(), author or self.author, source, op, dict(data))
-        _apply(self._state, e)  # raises before anything is recorded when the edit is inconsistent
-        self.edits.append(e)
-        for fn in list(self.listeners):
-            fn(e)
+    def _try(self, ops: list[Op], source: str, author: str) -> tuple[State, list[Edit], list[Op]]:
+        """``ops`` applied to a copy of the state: (that state, the edits, their inverses in order)."""
+        trial = self._state.copy()
+        edits, inverse = [], []
+        stamp = utc_now()
+        for k, item in enumerate(ops):
+            op, data, src = _unpack(item, source)
+            if op not in OPS:
+                raise ValueError(f"unknown edit op {op!r}")
+            e = Edit(len(self.edits) + 1 + k, stamp, author, src, op, data)
+            inverse.append(inverse_op(trial, op, data))
+            apply_edit(trial, e)  # raises before anything is recorded when the edit is inconsistent
+            edits.append(e)
+        return trial, edits, inverse
+
+    def problems_after(self, ops: list[Op]) -> list[Problem]:
+        """The rule problems ``ops`` would add (nothing is applied)."""
+        trial, _, _ = self._try(list(ops), HUMAN, self.author)
+        return new_problems(edit_problems(self._state.seizures.values()), edit_problems(trial.seizures.values()))
+
+    def labels_after(self, ops: list[Op]) -> list[SeizureLabel]:
+        """The seizure labels as they would be after ``ops`` (nothing is applied)."""
+        trial, _, _ = self._try(list(ops), HUMAN, self.author)
+        return sorted(trial.seizures.values(), key=lambda s: (s.anchor_s, s.id))
+
+    def apply_many(self, ops: list[Op], source: str = HUMAN, author: Optional[str] = None,
+                   check: bool = True) -> list[Op]:
+        """Apply ``ops`` (each ``(op, data)`` or ``(op, data, source)``) as one change: all or
+        nothing, one save. With ``check``, refuse (``LabelRuleError``) when they would add a
+        rule problem; undo passes ``check=False`` since it restores a state that was there.
+        Returns the inverse ops, in the order they were computed (undo applies them reversed)."""
+        trial, edits, inverse = self._try(list(ops), source, author or self.author)
+        if check:
+            added = new_problems(edit_problems(self._state.seizures.values()), edit_problems(trial.seizures.values()))
+            if added:
+                raise LabelRuleError(added)
+        self._state = trial
+        self.edits.extend(edits)
+        for e in edits:
+            for fn in list(self.listeners):
+                fn(e)
         if self.autosave and self.path is not None:
             self.save()
-        return e
+        return inverse
+
+    def apply(self, op: str, data: dict[str, Any], source: str = HUMAN, author: Optional[str] = None) -> Edit:
+        """Append one edit, update the state, notify listeners and autosave."""
+        self.apply_many([(op, data, source)], source, author)
+        return self.edits[-1]
 
     def to_json(self) -> dict[str, Any]:
         return {"format": ANNOTATION_FORMAT, "version": ANNOTATION_VERSION, "revision": self.revision,
@@ -396,7 +334,8 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
 
 
 __all__ = [
-    "AnnotationStore", "Edit", "SeizureLabel", "EventReview", "Conflict", "annotations_path_for", "event_key",
-    "HUMAN", "MACHINE", "UNREVIEWED", "CONFIRMED", "REJECTED", "REVIEW_STATUSES", "EEG_ONSET",
-    "CLINICAL_ONSET", "SEIZURE_END", "MARK_FIELDS", "MARK_LABELS", "SEIZURE_TYPES",
+    "AnnotationStore", "Edit", "SeizureLabel", "EventReview", "Conflict", "LabelRuleError", "Problem",
+    "ReviewedPart", "ThresholdSetting", "annotations_path_for", "event_key", "HUMAN", "MACHINE", "UNREVIEWED",
+    "CONFIRMED", "REJECTED", "PARTLY_REVIEWED", "REVIEW_STATUSES", "EEG_ONSET", "CLINICAL_ONSET",
+    "SEIZURE_END", "MARK_FIELDS", "MARK_LABELS", "SEIZURE_FIELDS", "SEIZURE_TYPES", "Op",
 ]

@@ -1,15 +1,26 @@
 """Reviewing the detections: the events panel and timeline spans (with the forecast alarms after
 the detections), the current event, N / P, confirm / reject / reset through the undo stack, and
-the detection threshold."""
+the detection threshold.
+
+An event's status comes from the reviews lying over its span (``app.review_coverage``): after a
+threshold change merges events, one only partly covered shows "partly reviewed". The threshold
+is this recording's setting in the annotation store (undoable, saved; the run's own until set).
+Rejecting a detection whose seizure a person has refined asks before deleting that seizure."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Optional
 
 from app import edit_commands as cmds
-from app.annotations import UNREVIEWED
+from app import label_questions
+from app.annotations import CONFIRMED, HUMAN, MARK_FIELDS, MARK_LABELS, REJECTED, UNREVIEWED
+from app.label_rules import describe
+from app.review_coverage import coverage_status
 from app.review_state import ForecastAlarm
+from inference.dataset.manifest import UNKNOWN
 from widgets.display_data import FORECAST_ALARM, EventRow
 from widgets.timefmt import format_time
+from widgets.wording import plural
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -25,12 +36,14 @@ def alarm_row(alarm: ForecastAlarm) -> EventRow:
 class EventReview:
     """``current`` (row of the events panel selected, or None); ``refresh()`` after the events,
     alarms or review statuses change; ``go_to(row)``, ``step(+1 / -1)``, ``review_current(status)``,
-    ``set_threshold(value)``, ``status(i)``."""
+    ``set_threshold(value)``, ``reset_threshold()``, ``sync_threshold()``, ``status(i)``.
+    ``run_threshold``: the analysis run's own threshold (None until known)."""
 
     def __init__(self, win: MainWindow):
         self.win = win
         self.state = win.review_state
         self.current: Optional[int] = None
+        self.run_threshold: Optional[float] = None
 
     def status(self, index: int) -> str:
         """Review status of detection ``index`` (from the annotation store)."""
@@ -46,7 +59,7 @@ class EventReview:
         win, state = self.win, self.state
         if self.current is not None and self.current >= state.row_count:
             self.current = None
-        rows = [EventRow.from_event(e, self.status(i)) for i, e in enumerate(state.events)]
+        rows = [self._row(e) for e in state.events]
         alarms = self.alarm_rows()
         win.timeline.setForecastAlarms([a.start_s for a in alarms], state.forecast_threshold)
         win.timeline.setEvents(rows)
@@ -54,17 +67,62 @@ class EventReview:
         if self.current is not None:
             win.event_list.selectRow(self.current)
 
+    def _row(self, e) -> EventRow:
+        store = self.win.store
+        if store is None:
+            return EventRow.from_event(e)
+        parts = store.reviewed_parts(e.start_s, e.end_s)
+        return replace(EventRow.from_event(e, coverage_status(parts, e.start_s, e.end_s)),
+                       reviewed_parts=tuple((p.start_s, p.end_s, p.status) for p in parts))
+
     def on_threshold_dragged(self, value: float) -> None:
+        """Live while the line moves: events follow; the setting is recorded on release."""
         self.state.set_threshold(value)
         self.refresh()
 
+    def recorded_threshold(self) -> float:
+        """The threshold this recording is reviewed at: its own setting, else the run's."""
+        if self.run_threshold is None:
+            self.run_threshold = self.state.event_config.threshold
+        stored = self.win.store.threshold() if self.win.store is not None else None
+        return stored if stored is not None else self.run_threshold
+
+    def adopt_run_threshold(self) -> None:
+        """A result was just shown: its threshold is the run's; the recording's own setting stays."""
+        self.run_threshold = self.state.event_config.threshold
+        self.sync_threshold()
+
+    def sync_threshold(self) -> None:
+        """The recorded threshold to the events and the timeline (after an undo, on opening)."""
+        value = self.recorded_threshold()
+        if abs(self.state.event_config.threshold - value) > 1e-9:
+            self.state.set_threshold(value)
+        self.win.timeline.setThreshold(value)
+        setting = self.win.store.threshold_setting() if self.win.store is not None else None
+        note = f"the analysis run's threshold ({self.run_threshold:.2f})"
+        if setting is not None and setting.value is not None:
+            note = f"set by {setting.author} at {setting.time_utc}; the run's is {self.run_threshold:.2f}"
+        self.win.timeline.threshold_control.setNote(f"Detection threshold {value:.2f}: {note}")
+
+    def reset_threshold(self) -> None:
+        """Back to the run's threshold (undoable)."""
+        store = self.win.store
+        if store is not None and store.threshold() is not None:
+            self.win.annotation_actions.push(cmds.threshold_command(store, None))
+        self.sync_threshold()
+        self.refresh()
+
     def set_threshold(self, value: float) -> None:
-        """Move the detection threshold; the events are recomputed at once."""
+        """Move the detection threshold; the events are recomputed at once and the setting is
+        recorded for this recording (one undo step)."""
         value = self.state.set_threshold(value)
+        store = self.win.store
+        if store is not None and abs(self.recorded_threshold() - value) > 1e-9:
+            self.win.annotation_actions.push(cmds.threshold_command(store, value))
         if abs(self.win.timeline.threshold() - value) > 1e-9:
             self.win.timeline.setThreshold(value)
         self.refresh()
-        self.win.show_message(f"Threshold {value:.2f}: {len(self.state.events)} events", 4000)
+        self.win.show_message(f"Threshold {value:.2f}: {plural(len(self.state.events), 'event')}", 4000)
 
     def go_to(self, index: int) -> None:
         """Go to row ``index`` of the events panel: a detection, or (after them) a forecast alarm."""
@@ -114,4 +172,36 @@ class EventReview:
             return
         e = self.state.events[i]
         self.current = i
-        win.undo_stack.push(cmds.review_command(win.store, e.start_s, e.end_s, e.peak_prob, status))
+        delete_refined = False
+        refined = cmds.refined_proposals(win.store, e.start_s, e.end_s) if status != CONFIRMED else []
+        verb = "reject" if status == REJECTED else "reset"
+        if refined:
+            names = ", ".join(describe(s) for s in refined)
+            keep, drop = f"Keep {names}, {verb} the detection", f"Delete {names} too"
+            picked = label_questions.ask_choice(
+                win, f"{verb.capitalize()} detection",
+                f"{names} was opened from this detection and then refined by hand "
+                f"({'; '.join(_refinements(s) for s in refined)}). Keep it, or delete it with the detection?",
+                [keep, drop])
+            if picked is None:
+                win.show_message("Nothing changed", 3000)
+                return
+            delete_refined = picked == drop
+        command = cmds.review_command(win.store, e.start_s, e.end_s, e.peak_prob, status,
+                                      threshold=self.state.event_config.threshold, delete_refined=delete_refined)
+        if not win.annotation_actions.push(command):
+            return
+        said = f"Event {format_time(e.start_s)}–{format_time(e.end_s)}: {status}"
+        if command.removed_ids:
+            said += f"; deleted seizure {', '.join(command.removed_ids)} that confirming it had opened (Ctrl+Z undoes)"
+        elif refined:
+            said += f"; kept {', '.join(describe(s) for s in refined)}"
+        win.show_message(said, 8000)
+
+
+def _refinements(s) -> str:
+    """What a person did to seizure ``s``: the times they set, the type they chose."""
+    done = [f"{MARK_LABELS[f]} set" for f in MARK_FIELDS if s.source(f) == HUMAN]
+    if s.seizure_type != UNKNOWN:
+        done.append(f"type {s.seizure_type}")
+    return f"{s.id}: {', '.join(done)}"

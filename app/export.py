@@ -8,7 +8,15 @@
 - ``segments.csv``: the labelled 5 s windows those onsets give (``inference.segments``):
   ``recording_id, subject_id, start_s, end_s, label`` (0 interictal, 1 ictal).
 - ``detections.csv``: every reviewed machine detection with its status (confirmed = a true
-  seizure, rejected = a false alarm), reviewer and time, for hard-negative mining.
+  seizure, rejected = a false alarm), reviewer and time, for hard-negative mining; ``on_labels``
+  names the seizure labels it overlaps (a rejected detection kept beside a seizure).
+- ``provenance.csv``: per exported seizure time, whether a person set it (``human``) or it is
+  still the detector's proposal (``machine``); the summary counts the onsets of each.
+
+Labels that break the rules (``app.label_rules``: marks out of order, overlapping seizures, a
+seizure without onset, a confirmed detection without a seizure label; with
+``require_human_onsets`` also machine-proposed onsets) stop the export with a message naming
+each seizure and its problem: a confirmed seizure never becomes interictal windows.
 """
 from __future__ import annotations
 
@@ -28,11 +36,17 @@ from inference.dataset.segments import ICTAL, segment_manifest
 from inference.pose.joints import JOINT_NAMES
 from inference.results.events import Event
 
-from .annotations import CONFIRMED, REJECTED, UNREVIEWED, AnnotationStore, SeizureLabel
+from .annotations import CONFIRMED, MARK_FIELDS, REJECTED, UNREVIEWED, AnnotationStore, SeizureLabel
+from .label_rules import LabelRuleError, export_problems, source_counts, spans_overlap
 
 MANIFEST_NAME = "manifest.json"
 SEGMENTS_NAME = "segments.csv"
 DETECTIONS_NAME = "detections.csv"
+PROVENANCE_NAME = "provenance.csv"
+
+
+class LabelExportError(LabelRuleError):
+    """The labels of a recording cannot be exported as they are (the message lists why)."""
 
 
 @dataclass(frozen=True)
@@ -46,34 +60,52 @@ class ExportSummary:
     ictal: int
     confirmed: int
     rejected: int
-    skipped: tuple[str, ...]  # labels left out, with why
+    human_onsets: int  # onsets (EEG and clinical) a person set or accepted
+    machine_onsets: int  # onsets still as the detector proposed them
+    provenance_csv: Path
 
     def message(self) -> str:
-        s = (f"Exported {self.seizures} seizure(s) to {self.manifest} ({self.recordings} recording(s); "
-             f"{self.interictal} interictal + {self.ictal} ictal segments; {self.confirmed} confirmed and "
-             f"{self.rejected} rejected detections)")
-        if self.skipped:
-            s += "; skipped: " + "; ".join(self.skipped)
-        return s
+        return (f"Exported {self.seizures} seizure(s) to {self.manifest} ({self.recordings} recording(s); "
+                f"{self.interictal} interictal + {self.ictal} ictal segments; {self.confirmed} confirmed and "
+                f"{self.rejected} rejected detections; onsets: {self.human_onsets} set by a person, "
+                f"{self.machine_onsets} proposed by the detector)")
 
 
-def labels_to_seizures(labels: Iterable[SeizureLabel]) -> tuple[list[Seizure], list[str]]:
-    """Manifest seizures from human labels. A label needs an onset; a missing one of the two onsets
-    takes the other's value (as the manifest reader does). Returns (seizures, skipped reasons)."""
-    out, skipped = [], []
+def labels_to_seizures(labels: Iterable[SeizureLabel]) -> list[Seizure]:
+    """Manifest seizures from labels that keep the rules (``check_labels``). A missing one of
+    the two onsets takes the other's value, as the manifest reader does."""
+    out = []
     for s in labels:
         eeg, clin = s.eeg_onset_s, s.clinical_onset_s
-        if eeg is None and clin is None:
-            skipped.append(f"{s.id} has no onset")
-            continue
         eeg = clin if eeg is None else eeg
         clin = eeg if clin is None else clin
-        end = s.end_s
-        if end is not None and end <= max(eeg, clin):
-            skipped.append(f"{s.id} ends ({end:.3f} s) before its onset")
-            continue
-        out.append(Seizure(float(eeg), float(clin), None if end is None else float(end)))
-    return sorted(out, key=lambda z: z.eeg_onset_s), skipped
+        out.append(Seizure(float(eeg), float(clin), None if s.end_s is None else float(s.end_s)))
+    return sorted(out, key=lambda z: z.eeg_onset_s)
+
+
+def check_labels(store: AnnotationStore, what: str, require_human_onsets: bool = False) -> None:
+    """Raise ``LabelExportError`` listing every problem that stops ``what`` from being exported."""
+    problems = export_problems(store.seizures(), store.confirmed_parts(), require_human_onsets)
+    if problems:
+        raise LabelExportError(problems, f"cannot export {what}: {len(problems)} problem(s) with its labels")
+
+
+def recording_identity(video: str | Path) -> tuple[str, str]:
+    """(recording_id, subject_id): from a manifest beside the video (or one folder up) that
+    lists it, else the file name."""
+    me = Path(video).resolve()
+    for folder in (me.parent, me.parent.parent):
+        for name in ("manifest.json", "manifest.csv"):
+            p = folder / name
+            if not p.exists():
+                continue
+            try:
+                for rec in load_manifest(p):
+                    if Path(rec.video).resolve() == me:
+                        return rec.recording_id, rec.subject_id
+            except SemioscopeError:
+                continue
+    return me.stem, me.stem
 
 
 def recording_type(labels: Sequence[SeizureLabel]) -> str:
@@ -85,14 +117,17 @@ def recording_type(labels: Sequence[SeizureLabel]) -> str:
 
 def export_training_labels(store: AnnotationStore, video: str | Path, out_dir: str | Path, *,
                            duration_s: float, recording_id: Optional[str] = None,
-                           subject_id: Optional[str] = None, segment_config: SegmentConfig = SegmentConfig()) -> ExportSummary:
-    """Write manifest.json, segments.csv and detections.csv for this recording into ``out_dir``."""
+                           subject_id: Optional[str] = None, segment_config: SegmentConfig = SegmentConfig(),
+                           require_human_onsets: bool = False) -> ExportSummary:
+    """Write manifest.json, segments.csv, detections.csv and provenance.csv for this recording
+    into ``out_dir``; nothing is written when its labels break a rule (``LabelExportError``)."""
     video = Path(video).resolve()
     out_dir = Path(out_dir)
+    rid = recording_id or video.stem
+    check_labels(store, f"{video.name} (recording {rid})", require_human_onsets)
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = store.seizures()
-    seizures, skipped = labels_to_seizures(labels)
-    rid = recording_id or video.stem
+    seizures = labels_to_seizures(labels)
     sid = subject_id or rid
     rec = Recording(rid, sid, video, recording_type(labels) if seizures else NO_SEIZURE, tuple(seizures),
                     float(duration_s))
@@ -121,7 +156,8 @@ def export_training_labels(store: AnnotationStore, video: str | Path, out_dir: s
     if detections_csv.exists():
         with open(detections_csv, newline="", encoding="utf-8") as fh:
             kept = [row for row in csv.DictReader(fh) if row.get("recording_id") != rid]
-    cols = ["recording_id", "subject_id", "start_s", "end_s", "peak_prob", "status", "reviewer", "reviewed_utc"]
+    cols = ["recording_id", "subject_id", "start_s", "end_s", "peak_prob", "status", "reviewer", "reviewed_utc",
+            "on_labels"]
     buf = io.StringIO()
     w = csv.DictWriter(buf, cols, lineterminator="\n")
     w.writeheader()
@@ -133,12 +169,39 @@ def export_training_labels(store: AnnotationStore, video: str | Path, out_dir: s
             continue
         w.writerow({"recording_id": rid, "subject_id": sid, "start_s": f"{r.start_s:.3f}", "end_s": f"{r.end_s:.3f}",
                     "peak_prob": f"{r.peak_prob:.4f}", "status": r.status, "reviewer": r.author,
-                    "reviewed_utc": r.time_utc})
+                    "reviewed_utc": r.time_utc,
+                    "on_labels": " ".join(s.id for s in labels if spans_overlap(s.span, (r.start_s, r.end_s)))})
     atomic_write_text(detections_csv, buf.getvalue())
+    provenance_csv = _write_provenance(out_dir / PROVENANCE_NAME, rid, labels)
     confirmed = sum(1 for r in reviews if r.status == CONFIRMED)
     rejected = sum(1 for r in reviews if r.status == REJECTED)
+    onsets = source_counts(labels)
     return ExportSummary(manifest_path, segments_csv, detections_csv, len(manifest.recordings), len(seizures),
-                         len(segments) - ictal, ictal, confirmed, rejected, tuple(skipped))
+                         len(segments) - ictal, ictal, confirmed, rejected, onsets["human"], onsets["machine"],
+                         provenance_csv)
+
+
+PROVENANCE_COLUMNS = ("recording_id", "seizure_id", "field", "value_s", "source", "seizure_type")
+
+
+def _write_provenance(path: Path, rid: str, labels: Sequence[SeizureLabel]) -> Path:
+    """One row per set time of each exported seizure with its source; rows of other recordings
+    already in the file stay."""
+    kept = []
+    if path.exists():
+        with open(path, newline="", encoding="utf-8") as fh:
+            kept = [row for row in csv.DictReader(fh) if row.get("recording_id") != rid]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, PROVENANCE_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for row in kept:
+        w.writerow({c: row.get(c, "") for c in PROVENANCE_COLUMNS})
+    for s in labels:
+        for f in MARK_FIELDS:
+            if s.get(f) is not None:
+                w.writerow({"recording_id": rid, "seizure_id": s.id, "field": f, "value_s": f"{s.get(f):.3f}",
+                            "source": s.source(f), "seizure_type": s.seizure_type})
+    return atomic_write_text(path, buf.getvalue())
 
 
 EVENT_COLUMNS = ("event", "start_s", "end_s", "duration_s", "peak_prob", "peak_time_s", "status", "reviewer",
@@ -152,12 +215,13 @@ def events_csv_text(events: Sequence[Event], store: Optional[AnnotationStore] = 
     w.writerow(EVENT_COLUMNS)
     for k, ev in enumerate(events, start=1):
         review = store.review_of(ev.start_s, ev.end_s) if store is not None else None
+        status = store.status_of(ev.start_s, ev.end_s) if store is not None else UNREVIEWED
         top = ""
         if ev.mean_attention:
             order = np.argsort(-np.nan_to_num(np.asarray(ev.mean_attention, dtype=float), nan=-1.0))[:3]
             top = " ".join(JOINT_NAMES[i] for i in order)
         w.writerow([k, f"{ev.start_s:.3f}", f"{ev.end_s:.3f}", f"{ev.duration_s:.3f}", f"{ev.peak_prob:.4f}",
-                    f"{ev.peak_time_s:.3f}", review.status if review else UNREVIEWED,
+                    f"{ev.peak_time_s:.3f}", status,
                     review.author if review else "", review.time_utc if review else "", top])
     return buf.getvalue()
 

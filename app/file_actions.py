@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtWidgets import QFileDialog
 
-from app.export import export_events_csv, export_training_labels
+from app.export import export_events_csv, export_training_labels, recording_identity
 from inference.core.errors import SemioscopeError
-from inference.dataset.manifest import load_manifest
 from inference.results.result_file import AnalysisResult
+from widgets.folder_dialog import ask_folder
+from widgets.wording import plural
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -31,35 +32,24 @@ class FileActions:
         """(recording_id, subject_id): from a manifest beside the video that lists it, else the file name."""
         video = self.win.video_path
         assert video is not None
-        me = video.resolve()
-        for folder in (me.parent, me.parent.parent):
-            for name in ("manifest.json", "manifest.csv"):
-                p = folder / name
-                if not p.exists():
-                    continue
-                try:
-                    for rec in load_manifest(p):
-                        if Path(rec.video).resolve() == me:
-                            return rec.recording_id, rec.subject_id
-                except SemioscopeError:
-                    continue
-        return video.stem, video.stem
+        return recording_identity(video)
 
-    def export_training_labels(self, out_dir: str | Path):
-        """Write manifest.json + segments.csv + detections.csv (``app.export``). Returns the summary."""
+    def export_training_labels(self, out_dir: str | Path, require_human_onsets: bool = False):
+        """Write manifest.json + segments.csv + detections.csv + provenance.csv (``app.export``).
+        Returns the summary; labels that break a rule raise ``LabelExportError`` (nothing written)."""
         win = self.win
         if win.store is None or win.reader is None or win.video_path is None:
             raise SemioscopeError("open a video before exporting")
         rid, sid = self.recording_identity()
         summary = export_training_labels(win.store, win.video_path, out_dir, duration_s=win.reader.meta.duration_s,
-                                         recording_id=rid, subject_id=sid)
+                                         recording_id=rid, subject_id=sid, require_human_onsets=require_human_onsets)
         win.show_message(summary.message())
         return summary
 
     def export_events_csv(self, path: str | Path) -> Path:
         events = self.win.events
         out = export_events_csv(path, events, self.win.store)
-        self.win.show_message(f"Wrote {len(events)} events to {out}", 5000)
+        self.win.show_message(f"Wrote {plural(len(events), 'event')} to {out}", 5000)
         return out
 
     # -- the "ask" halves (dialogs) -----------------------------------------------------------
@@ -92,7 +82,7 @@ class FileActions:
         if win.video_path is None:
             win.show_message("Open a video first", 3000)
             return
-        out = QFileDialog.getExistingDirectory(win, "Export training labels into folder", self._last_dir())
+        out = ask_folder(win, "Export training labels into folder", self._last_dir())  # a new one is created
         if out:
             self._guarded(lambda: self.export_training_labels(out))
 

@@ -19,27 +19,31 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QProgressBar, QPushButton, QWidget
 
 from app.analysis_control import AnalysisControl
 from app.annotation_actions import AnnotationActions
 from app.annotations import AnnotationStore
+from app.display_clock import DisplayClock
 from app.event_review import EventReview
 from app.file_actions import FileActions
+from app.focus_keys import FocusKeys
 from app.results_view import ResultsView
 from app.review_state import ReviewState
 from app.shortcuts import keymap_rows
 from app.video_opening import VideoOpening
 from app.window_actions import install_actions
-from app.window_layout import arrange_widgets
+from app.window_layout import arrange_widgets, fit_to_screen, place_on_screen, save_layout
 from inference.core.config import ClipConfig
 from inference.pose.joints import JOINT_LABELS
 from widgets.annotation_panel import AnnotationPanel
 from widgets.attention_map import AttentionMap, JointAttentionBars
+from widgets.display_data import MARKER_LABELS, SEIZURE_TIME_FIELDS
 from widgets.event_list import EventList
 from widgets.keymap_dialog import KeymapDialog
+from widgets.mouse_actions import MOUSE_ACTIONS
 from widgets.timefmt import format_time, parse_time
 from widgets.timeline import TimelineWidget
 from widgets.transport import TransportBar
@@ -61,9 +65,10 @@ class MainWindow(QMainWindow):
     """
 
     def __init__(self, reviewer: str, engine_config: Any = None, parent: Optional[QWidget] = None,
-                 log_path: Optional[Path] = None):
+                 log_path: Optional[Path] = None, settings: Optional[QSettings] = None):
         super().__init__(parent)
         self.reviewer = reviewer
+        self.settings = settings  # where the layout is remembered (None: not remembered)
         self.engine_config = engine_config
         self.log_path = log_path
         self.setWindowTitle(APP_NAME)
@@ -76,8 +81,7 @@ class MainWindow(QMainWindow):
         self.video_path: Optional[Path] = None
         self.results_path: Optional[Path] = None
         self.model_dir: Optional[Path] = None
-        self.current_frame = 0
-        self.current_time = 0.0
+        self.display = DisplayClock()  # the one position the display shows (frame and its timestamp)
         self.shown_frame = -1  # the frame on screen (the loader may still be catching up)
         self.pending_seek_s: Optional[float] = None  # asked for while the video was still opening
 
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         self.event_review = EventReview(self)
         self.annotation_actions = AnnotationActions(self)
         self.file_actions = FileActions(self)
+        self.focus_keys = FocusKeys(self)
         install_actions(self)
 
         # -- signals ----------------------------------------------------------------------
@@ -122,22 +127,30 @@ class MainWindow(QMainWindow):
         self.transport.frameStepRequested.connect(self.step_frames)
         self.transport.timeStepRequested.connect(self.step_seconds)
         self.transport.seekRequested.connect(self.seek)
+        self.transport.seekRequested.connect(lambda _t: self.focus_keys.release_focus())  # keys work again
         self.timeline.seekRequested.connect(self.seek)
+        self.attention_map.seekRequested.connect(self.seek)
+        self.attention_map.jointClicked.connect(self._on_joint_clicked)
+        self.timeline.markerDragged.connect(self._follow_marker)
         self.timeline.thresholdChanged.connect(self.event_review.on_threshold_dragged)
         self.timeline.thresholdChangeFinished.connect(self.set_threshold)
+        self.timeline.thresholdResetRequested.connect(self.event_review.reset_threshold)
         self.timeline.markerMoved.connect(self.annotation_actions.on_marker_moved)
         self.timeline.eventClicked.connect(self.go_to_event)
         self.event_list.eventActivated.connect(self.go_to_event)
         self.annotation_panel.edited.connect(self.annotation_actions.on_panel_edited)
+        self.annotation_panel.edited.connect(self._follow_panel_edit)
         self.annotation_panel.addRequested.connect(self.add_seizure_here)
         self.annotation_panel.deleteRequested.connect(self.annotation_actions.on_panel_delete)
+        self.annotation_panel.acceptRequested.connect(self.annotation_actions.accept_proposals)
         self.annotation_panel.seizureActivated.connect(lambda _i, t: self.seek(t))
         self.video_view.jointClicked.connect(self._on_joint_clicked)
         # Transient status messages clear themselves (a timer the window owns dies with it).
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(lambda: self.status_label.setText(""))
-        self.resize(1400, 900)
+        self.show_title(None)
+        place_on_screen(self, settings)
 
     # == state the helpers keep ============================================================
     @property
@@ -159,6 +172,15 @@ class MainWindow(QMainWindow):
     @property
     def worker(self):
         return self.analysis.worker
+
+    @property
+    def current_frame(self) -> int:
+        return self.display.frame
+
+    @property
+    def current_time(self) -> float:
+        """The current frame's presentation timestamp (never the playback clock's raw time)."""
+        return self.display.time_s
 
     # == messages ==========================================================================
     def show_message(self, text: str, timeout_ms: int = 0) -> None:
@@ -206,7 +228,10 @@ class MainWindow(QMainWindow):
         self.opening.close()
 
     def show_title(self, video: Optional[Path]) -> None:
-        self.setWindowTitle(f"{video.name} — {APP_NAME}" if video is not None else APP_NAME)
+        """The title names the video and who is reviewing (also in the status bar)."""
+        who = f"reviewer: {self.reviewer}"
+        self.setWindowTitle(f"{video.name} — {who} — {APP_NAME}" if video is not None else f"{APP_NAME} — {who}")
+        self.reviewer_label.setText(who)
 
     def open_results(self, path: str | Path, check_model: Optional[Path] = None) -> bool:
         """Show a result file (``ResultsView.open``); True when the results are current."""
@@ -275,19 +300,19 @@ class MainWindow(QMainWindow):
             if self.video_path is not None:
                 self.pending_seek_s = float(t)  # still opening: go there once the index exists
             return
-        self.seek_frame(self.reader.time_to_frame(max(float(t), 0.0)))
+        self.seek_frame(self.display.frame_at(max(float(t), 0.0)))
 
     def seek_frame(self, frame: int) -> None:
         if self.reader is None:
             return
-        frame = int(min(max(frame, 0), len(self.reader.index) - 1))
-        self._set_position(frame, self.reader.frame_to_time(frame))
+        self._set_position(frame)
         if self.clock is not None:
             self.clock.set_position(self.current_time)
 
-    def _set_position(self, frame: int, t: float, request: bool = True) -> None:
-        self.current_frame = frame
-        self.current_time = t
+    def _set_position(self, frame: int, request: bool = True) -> None:
+        """Stand on ``frame``: the display clock first, then every widget that shows the position."""
+        frame = self.display.go_to_frame(frame)
+        t = self.display.time_s
         if request:
             self.loader.request(frame)
         self.transport.setPosition(t, frame)
@@ -309,17 +334,33 @@ class MainWindow(QMainWindow):
                 self.seek(parse_time(text))
             except ValueError as exc:
                 self.show_error(str(exc))
+        self.focus_keys.release_focus()
+
+    def _follow_marker(self, index: int, field: str, t: float) -> None:
+        """A seizure marker is being dragged: the video shows the frame under it."""
+        self.seek(t)
+        self.show_message(f"{MARKER_LABELS[field]} {index + 1}: {format_time(self.current_time)} "
+                          f"(frame {self.current_frame})", 3000)
+
+    def _follow_panel_edit(self, _index: int, field: str, value) -> None:
+        """A spin box stepped or typed a seizure time: the video goes to that frame."""
+        if field in SEIZURE_TIME_FIELDS and value is not None:
+            self.seek(float(value))
 
     def on_clock_tick(self, t: float) -> None:
-        if self.reader is None:
-            return
-        # The frame loader follows the same clock and shows frames as they fall due.
-        self._set_position(self.reader.time_to_frame(t), t, request=False)
+        if self.reader is None or self.clock is None or self.clock.playing:
+            return  # while playing, the display follows the frames shown (``on_frame_ready``)
+        # Paused or stopped at the end: the frame on screen at the clock's time (the loader shows
+        # exactly that one), and the clock stands on its timestamp so play resumes from there.
+        self._set_position(self.display.frame_at(t), request=False)
+        self.clock.set_position(self.current_time)
 
     def on_frame_ready(self, frame: int, t: float, rgb) -> None:
         self.shown_frame = frame
         self.video_view.setFrame(rgb)
         self.update_pose(t)  # the skeleton follows the frame on screen, not the clock
+        if self.clock is not None and self.clock.playing and self.reader is not None:
+            self._set_position(frame, request=False)  # label, cursors and marks follow the picture
 
     def update_pose(self, t: float) -> None:
         pose = self.review_state.pose_at(t)
@@ -359,10 +400,11 @@ class MainWindow(QMainWindow):
     def _on_joint_clicked(self, joint: int) -> None:
         side = ClipConfig().crop_side(self.reader.meta.height) if self.reader is not None else None
         self.video_view.setClipJoint(joint, side)
+        self.attention_map.setSelectedJoint(joint)
         self.show_message(f"Clip of the {JOINT_LABELS[joint]} outlined", 3000)
 
     def show_keymap(self):
-        dlg = KeymapDialog(keymap_rows(self.shortcut_specs), self)
+        dlg = KeymapDialog(keymap_rows(self.shortcut_specs), self, mouse_rows=MOUSE_ACTIONS)
         dlg.open()
         return dlg
 
@@ -371,17 +413,23 @@ class MainWindow(QMainWindow):
         """(recording_id, subject_id): from a manifest beside the video that lists it, else the file name."""
         return self.file_actions.recording_identity()
 
-    def export_training_labels(self, out_dir: str | Path):
-        """Write manifest.json + segments.csv + detections.csv (``app.export``). Returns the summary."""
-        return self.file_actions.export_training_labels(out_dir)
+    def export_training_labels(self, out_dir: str | Path, require_human_onsets: bool = False):
+        """Write manifest.json + segments.csv + detections.csv + provenance.csv (``app.export``).
+        Returns the summary; labels that break a rule raise ``LabelExportError``."""
+        return self.file_actions.export_training_labels(out_dir, require_human_onsets)
 
     def export_events_csv(self, path: str | Path) -> Path:
         return self.file_actions.export_events_csv(path)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        QTimer.singleShot(0, lambda: fit_to_screen(self))  # the frame's size is known once shown
 
     # == closing ===========================================================================
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if self.store is not None and self.store.path is not None and self.store.last_save_error:
             self.store.save()  # one more try; the history is also still in memory
+        save_layout(self, self.settings)
         self.close_video()
         super().closeEvent(event)
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from inference.core.errors import SemioscopeError
 from inference.forecast.staleness import forecast_trace_stale
 from inference.results.result_file import AnalysisResult, ResultChunk
+from widgets.wording import named, plural
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -65,8 +66,8 @@ class ResultsView:
             win.show_warning(f"Results {path.name} are incomplete (analysis was interrupted at "
                              f"{result.window_end_s[-1] if len(result) else 0:.0f} s).")
             return False
-        win.show_message(f"Loaded {path.name}: {len(result)} windows, {len(self.state.events)} events "
-                         f"(model {result.model.get('run_name')})")
+        win.show_message(f"Loaded {path.name}: {plural(len(result), 'window')}, "
+                         f"{plural(len(self.state.events), 'event')}, {named('model', result.model.get('run_name'))}")
         return True
 
     def forecast_stale(self, result: AnalysisResult) -> Optional[str]:
@@ -85,9 +86,18 @@ class ResultsView:
         """Draw a whole result (replacing any partial trace), with its threshold and forecast."""
         self._redraw_timer.stop()
         self.state.set_result(result)
-        self.win.timeline.setThreshold(self.state.event_config.threshold)
+        # The result's threshold is the run's; a threshold set for this recording stays.
+        self.win.event_review.adopt_run_threshold()
         self._push_forecast()
         self.redraw()
+        win = self.win
+        if win.reader is not None and win.current_frame == 0 and not (win.clock is not None and win.clock.playing):
+            # Nobody has moved yet (e.g. an analysis just finished): review picks up at the first
+            # event still to review.
+            start = win.opening.first_unreviewed_event_s()
+            if start is not None:
+                win.seek(start)
+                win.timeline.centerOn(start)
 
     def set_forecast(self, t, value) -> None:
         """A bare forecast curve: drawn and toggled with View → forecast, no alarms."""
@@ -118,8 +128,9 @@ class ResultsView:
     def redraw(self) -> None:
         """Trace, gaps and attention to the plots; events to the panel; the pose on screen."""
         win, state = self.win, self.state
+        win.timeline.setWindowGeometry(state.window_s, state.stride_s)
         win.timeline.setTrace(state.mid, state.prob, state.gap_spans)
-        win.attention_map.setAttention(state.mid, state.attention)
+        win.attention_map.setAttention(state.mid, state.attention, state.prob)
         win.event_review.refresh()
         win.attention_map.setCurrentTime(win.current_time)
         if win.reader is not None and win.shown_frame >= 0:

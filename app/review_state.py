@@ -176,6 +176,16 @@ class ReviewState:
         return float(self._ends[-1]) if len(self._ends) else 0.0
 
     @property
+    def window_s(self) -> float:
+        """The windows' typical length in seconds (0 when there is no trace)."""
+        return float(np.median(self._ends - self._starts)) if len(self._starts) else 0.0
+
+    @property
+    def stride_s(self) -> float:
+        """The typical step between window starts in seconds (0 with fewer than two windows)."""
+        return float(np.median(np.diff(self._starts))) if len(self._starts) > 1 else 0.0
+
+    @property
     def gap_spans(self) -> Optional[tuple[list[float], list[float]]]:
         """``(starts, ends)`` of the gaps, None when there are none (the timeline then shades
         the trace's NaN runs)."""

@@ -16,6 +16,7 @@ from inference.core.errors import SemioscopeError, VideoError
 from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
 from inference.results.result_file import result_path_for
+from widgets.display_data import NEEDS_REVIEW
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -76,6 +77,7 @@ class VideoOpening(QObject):
         win.clock.state_changed.connect(win.transport.setPlaying)
         win.clock.speed_changed.connect(win.transport.setSpeed)
         win.loader.follow(win.clock)  # the loader paces playback itself, dropping late frames
+        win.display.set_frame_times(frame_times)
         win.transport.setDuration(meta.duration_s, len(frame_times))
         win.timeline.setDuration(meta.duration_s)
         win.timeline.setFrameTimes(frame_times)
@@ -106,9 +108,19 @@ class VideoOpening(QObject):
         elif not loaded and not win.message_bar.isVisible():
             win.show_message(f"{path.name}: {meta.summary()}. No analysis yet (review --model RUN to analyse).")
         pending, win.pending_seek_s = win.pending_seek_s, None
-        win.seek(pending or 0.0)
-        if pending is not None:
-            win.timeline.centerOn(pending)
+        start = pending if pending is not None else self.first_unreviewed_event_s()
+        win.seek(start or 0.0)
+        if start is not None:
+            win.timeline.centerOn(start)
+
+    def first_unreviewed_event_s(self) -> Optional[float]:
+        """Where review picks up: the start of the first detection not wholly reviewed (None:
+        there is none, and the video opens at its start)."""
+        win = self.win
+        for i, event in enumerate(win.events):
+            if win.event_status(i) in NEEDS_REVIEW:  # unreviewed or partly reviewed
+                return float(event.start_s)
+        return None
 
     def _load_sidecar_keypoints(self, video: Path) -> None:
         """Keypoints shown before the analysis has produced its own: ground truth beside a
@@ -137,8 +149,7 @@ class VideoOpening(QObject):
             win.loader = None
         win.reader = None
         win.results_path = None
-        win.current_frame = 0
-        win.current_time = 0.0
+        win.display.reset()
         win.pending_seek_s = None
         win.annotation_actions.close_store()
         win.store = None

@@ -26,6 +26,7 @@ def action_handlers(win: MainWindow) -> dict[str, Callable]:
         "mark.clinical_onset": lambda: win.mark("clinical_onset_s"),
         "mark.seizure_end": lambda: win.mark("end_s"),
         "annotation.delete": win.delete_selected_seizure,
+        "annotation.accept": win.annotation_actions.accept_proposals,
         "event.next": win.next_event,
         "event.previous": win.previous_event,
         "event.confirm": lambda: win.review_current(CONFIRMED),
@@ -47,6 +48,7 @@ def action_handlers(win: MainWindow) -> dict[str, Callable]:
         "view.colour_confidence": lambda on: on and win.set_colour_mode("confidence"),
         "view.forecast": win.timeline.setForecastVisible,
         "view.unreviewed_only": win.event_list.setOnlyUnreviewed,
+        "focus.video": win.focus_keys.release_focus,
         "analysis.cancel": win.cancel_analysis,
         "help.keyboard": win.show_keymap,
     }

@@ -149,3 +149,99 @@ def test_bad_files_name_the_file(tmp_path):
     p.write_text(json.dumps([1, 2]))
     with pytest.raises(InputFileError, match="bad.json.*top level is a JSON list"):
         AnnotationStore.open(p, "a")
+
+
+def test_version_1_files_read_as_human_labels_and_are_saved_as_version_2(tmp_path):
+    from app.annotations import ANNOTATION_VERSION, HUMAN
+
+    p = tmp_path / "old.json"
+    edits = [
+        {"seq": 1, "time_utc": "2025-01-01T00:00:01Z", "author": "ann", "source": "human", "op": "add_seizure",
+         "data": {"id": "s1", "eeg_onset_s": 10.0, "clinical_onset_s": None, "end_s": None,
+                  "seizure_type": "focal", "origin": "manual"}},
+        {"seq": 2, "time_utc": "2025-01-01T00:00:02Z", "author": "ann", "source": "human", "op": "set_seizure",
+         "data": {"id": "s1", "field": "end_s", "value": 50.0}},
+        {"seq": 3, "time_utc": "2025-01-01T00:00:03Z", "author": "neuro", "source": "human", "op": "review_event",
+         "data": {"key": "8.000-40.000", "start_s": 8.0, "end_s": 40.0, "peak_prob": 0.8, "status": "confirmed"}},
+    ]
+    p.write_text(json.dumps({"format": "semioscope.annotations", "version": 1, "revision": 3, "edits": edits}))
+    store = AnnotationStore.open(p, "me")
+    (s,) = store.seizures()
+    assert (s.source(EEG_ONSET), s.source(CLINICAL_ONSET), s.source(SEIZURE_END)) == (HUMAN, None, HUMAN)
+    assert store.status_of(8.0, 40.0) == CONFIRMED and store.threshold() is None
+    store.apply("set_threshold", {"value": 0.4})
+    data = json.loads(p.read_text())
+    assert data["version"] == ANNOTATION_VERSION == 2 and data["edits"][:3] == edits
+    again = AnnotationStore.open(p, "x")
+    assert again.threshold() == 0.4 and again.threshold_setting().author == "me"
+    assert again.seizures()[0].source(EEG_ONSET) == HUMAN
+
+
+def test_the_store_refuses_edits_that_break_the_label_rules(tmp_path):
+    from app.annotations import LabelRuleError
+
+    path = tmp_path / "a.json"
+    store = AnnotationStore.open(path, "a")
+    store.apply("add_seizure", {"id": "s1", EEG_ONSET: 10.0, CLINICAL_ONSET: 12.0, SEIZURE_END: 40.0})
+    saved = path.read_bytes()
+    for op, data, why in [
+        ("set_seizure", {"id": "s1", "field": SEIZURE_END, "value": 5.0}, "seizure end .* is before the EEG onset"),
+        ("set_seizure", {"id": "s1", "field": EEG_ONSET, "value": 13.0}, "clinical onset .* is before the EEG onset"),
+        ("add_seizure", {"id": "s2", EEG_ONSET: 20.0}, "s1 .* and seizure s2 .* overlap"),
+    ]:
+        with pytest.raises(LabelRuleError, match=why):
+            store.apply(op, data)
+    assert store.revision == 1 and path.read_bytes() == saved  # nothing recorded, nothing saved
+    # Several edits as one change may pass through a broken order on the way.
+    store.apply_many([("set_seizure", {"id": "s1", "field": EEG_ONSET, "value": 45.0}),
+                      ("set_seizure", {"id": "s1", "field": CLINICAL_ONSET, "value": 46.0}),
+                      ("set_seizure", {"id": "s1", "field": SEIZURE_END, "value": 60.0})])
+    assert store.revision == 4
+
+
+def test_reviews_cover_the_span_seen_latest_first_and_undo_restores_coverage(undo_stack):
+    from app.annotations import PARTLY_REVIEWED
+    from app.edit_commands import review_command
+
+    store = AnnotationStore(None, "neuro")
+    undo_stack.push(review_command(store, 100.0, 130.0, 0.9, CONFIRMED))
+    undo_stack.push(review_command(store, 200.0, 220.0, 0.9, REJECTED))
+    assert store.status_of(100.0, 130.0) == CONFIRMED
+    assert store.status_of(99.0, 131.0) == CONFIRMED  # edges moved by the threshold: still the review
+    assert store.status_of(90.0, 230.0) == PARTLY_REVIEWED  # merged with unreviewed and rejected stretches
+    assert [(p.start_s, p.end_s, p.status) for p in store.reviewed_parts(90.0, 230.0)] == [
+        (100.0, 130.0, CONFIRMED), (200.0, 220.0, REJECTED)]
+    assert store.status_of(110.0, 120.0) == CONFIRMED  # split: each part lies inside the review
+    undo_stack.push(review_command(store, 90.0, 230.0, 0.9, REJECTED))  # the merged event reviewed
+    assert store.status_of(100.0, 130.0) == REJECTED  # the latest review lies over the earlier one
+    undo_stack.push(review_command(store, 95.0, 135.0, 0.9, UNREVIEWED))  # a reset uncovers
+    assert store.status_of(100.0, 130.0) == UNREVIEWED and store.status_of(90.0, 230.0) == PARTLY_REVIEWED
+    undo_stack.undo()
+    undo_stack.undo()
+    assert store.status_of(90.0, 230.0) == PARTLY_REVIEWED and store.status_of(100.0, 130.0) == CONFIRMED
+    # Undoing a first review of a span removes it; the proposal the rejection removed is back.
+    assert store.edits[-1].op == "remove_review" and len(store.seizures()) == 1
+
+
+def test_plans_offer_only_alternatives_that_keep_the_rules(undo_stack):
+    from app.edit_plans import plan_mark, plan_set_field
+
+    store = AnnotationStore(None, "a")
+    store.apply("add_seizure", {"id": "s1", EEG_ONSET: 10.0, CLINICAL_ONSET: 12.0, SEIZURE_END: 40.0})
+    store.apply("add_seizure", {"id": "s2", EEG_ONSET: 100.0, CLINICAL_ONSET: 105.0, SEIZURE_END: 130.0})
+    # Dragging s2's onset into s1: refused unless merged on purpose (one undo step).
+    plan = plan_set_field(store, "s2", EEG_ONSET, 30.0, verb="drag")
+    assert not plan.ok and "overlap" in plan.message
+    assert [c.text for c in plan.options()] == ["Merge seizure s2 into seizure s1"]
+    undo_stack.push(plan.options()[0].command)
+    (s,) = store.seizures()
+    assert (s.id, s.eeg_onset_s, s.clinical_onset_s, s.end_s) == ("s1", 10.0, 12.0, 130.0)
+    undo_stack.undo()
+    assert [x.id for x in store.seizures()] == ["s1", "s2"] and store.seizure("s2").eeg_onset_s == 100.0
+    # E well after s2's end (still near it): move along / clear the end, or start a new seizure.
+    plan = plan_mark(store, EEG_ONSET, 150.0)
+    assert [c.text for c in plan.options()] == [
+        "Move the clinical onset to 00:02:30.000 too and clear the end (mark it again)",
+        "Start a new seizure with its EEG onset at 00:02:30.000"]
+    undo_stack.push(plan.options()[1].command)
+    assert [(x.id, x.eeg_onset_s) for x in store.seizures()] == [("s1", 10.0), ("s2", 100.0), ("s3", 150.0)]

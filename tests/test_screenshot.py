@@ -72,3 +72,28 @@ def test_main_window_screenshot_under_xvfb(tmp_path):
     # The trace (light grey curve) and the video frame are both there: the picture is not just widgets.
     light = (img.min(axis=2) > 200).mean()
     assert 0.0005 < light < 0.5
+
+
+@pytest.mark.gui
+def test_main_window_fits_a_1024x700_screen_under_xvfb(tmp_path):
+    """On a small laptop screen the window fits, the trace stays at least 120 px tall and the
+    events table shows every column (numbers from the ``.layout.json`` beside the screenshot)."""
+    import json
+
+    xvfb_run = shutil.which("xvfb-run")
+    if xvfb_run is None or shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (make sysdeps installs it with apt-get)")
+    video, result, t = _synthetic_inputs(tmp_path)
+    SHOT_DIR.mkdir(parents=True, exist_ok=True)
+    png = SHOT_DIR / "main_window_1024x700.png"
+    png.unlink(missing_ok=True)
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb", HOME=str(tmp_path))
+    cmd = [xvfb_run, "-a", "-s", "-screen 0 1024x700x24", sys.executable, "-m", "app", "review", str(video),
+           "--results", str(result), "--reviewer", "screenshot", "--screenshot", str(png), "--quit-after", "4"]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    report = json.loads(png.with_suffix(".layout.json").read_text())
+    assert report["screen"] == [0, 0, 1024, 700] and report["fits"], report
+    assert report["trace_px"] >= 120, report
+    assert {"Peak", "Kind"} <= set(report["event_columns_in_view"]), report
+    assert Image.open(png).size == (1024, 700)

@@ -199,9 +199,13 @@ def test_cli_segments_tables_and_errors(tmp_path, numbered_video, capsys):
     assert {s: row[3:] for s, row in table.items()} == {
         "s1": ["2", "1", "3"], "s2": ["1", "3", "4"], "s3": ["4", "0", "4"], "s4": ["2", "2", "4"]}
     roles = {s: row[2] for s, row in table.items()}
-    assert sorted(roles.values()) == ["test", "test", "train", "train"]
-    # Stratified: the one fbtc subject and one of the two focal subjects are held out.
-    assert roles["s2"] == "test" and sorted([roles["s1"], roles["s4"]]) == ["test", "train"]
+    # 2 test subjects would leave no validation subject: the split `train` would use is shown, adapted
+    # (and said so) to 1 test, 1 validation, 2 training subjects, each part with seizures.
+    assert "adapted to 1 test, 1 validation and 2 training subjects" in captured.err
+    assert sorted(roles.values()) == ["test", "train", "train", "val"]
+    assert roles["s3"] == "train"  # the seizure-free subject cannot be a part's only subject
+    assert main(["segments", str(good), "--test-subjects", "1", "--val-subjects", "1", "--split-seed", "1"]) == 0
+    assert "adapted" not in capsys.readouterr().err
     total = next(ln.split() for ln in lines if ln.startswith("total"))
     assert total[1:] == ["4", "9", "6", "15"]
 

@@ -1,5 +1,6 @@
 """The seizures of a recording, each with EEG onset, clinical onset, end and type, edited to the
-frame in spin boxes."""
+frame in spin boxes. A time the detector proposed (nobody has set or accepted it yet) shows in
+italics with a "?" in the row's number; a refused edit leaves its reason in a warning banner."""
 from __future__ import annotations
 
 from typing import Optional, Sequence
@@ -27,6 +28,8 @@ from .display_data import CLINICAL_ONSET, EEG_ONSET, SEIZURE_END, SEIZURE_TIME_F
 from .timefmt import format_time, parse_time
 
 UNSET_TEXT = "—"
+PROPOSED_STYLE = "QDoubleSpinBox { font-style: italic; color: #ffcc80; }"  # a machine proposal
+WARNING_STYLE = "QLabel { background: #5a4a17; color: #fff3cf; padding: 4px; border-radius: 3px; }"
 FIELD_TITLES = {EEG_ONSET: "EEG onset", CLINICAL_ONSET: "Clinical onset", SEIZURE_END: "End"}
 DEFAULT_TYPES = tuple(t for t in SEIZURE_TYPES if t != NO_SEIZURE)
 
@@ -120,17 +123,21 @@ class AnnotationPanel(QWidget):
         ``"eeg_onset_s"``, ``"clinical_onset_s"``, ``"end_s"`` (value float | None) or
         ``"seizure_type"`` (value str). Never emitted by the setters.
       - ``addRequested()``, ``deleteRequested(int seizure_index)``: buttons; the app does the edit.
+      - ``acceptRequested()``: the "Accept proposal" button (the app accepts the selected
+        seizure's proposed times).
       - ``seizureActivated(int seizure_index, float t)``: the row's first known time, on a click of
         its number (to seek there).
 
     Setters: ``setSeizures(list[SeizureRow])`` (rebuilds rows), ``updateSeizure(i, SeizureRow)``
-    (values only), ``setFps(fps)``, ``setFrameTimes(times [F])``, ``setTypes(names)``.
-    ``spin(i, field)`` -> FrameTimeSpinBox, ``typeCombo(i)`` -> QComboBox, ``selectedIndex()``.
+    (values only), ``setFps(fps)``, ``setFrameTimes(times [F])``, ``setTypes(names)``,
+    ``setWarning(text)`` ("" hides the banner). ``spin(i, field)`` -> FrameTimeSpinBox,
+    ``typeCombo(i)`` -> QComboBox, ``selectedIndex()``, ``isProposed(i, field)``, ``warning()``.
     """
 
     edited = Signal(int, str, object)
     addRequested = Signal()
     deleteRequested = Signal(int)
+    acceptRequested = Signal()
     seizureActivated = Signal(int, float)
 
     def __init__(self, parent: QWidget | None = None, fps: float = 30.0,
@@ -144,6 +151,12 @@ class AnnotationPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
+        self.warning_label = QLabel(self)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(WARNING_STYLE)
+        self.warning_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.warning_label.hide()
+        lay.addWidget(self.warning_label)
         self.table = QTableWidget(0, 5, self)
         self.table.setHorizontalHeaderLabels(["#", FIELD_TITLES[EEG_ONSET], FIELD_TITLES[CLINICAL_ONSET],
                                               FIELD_TITLES[SEIZURE_END], "Type"])
@@ -168,6 +181,12 @@ class AnnotationPanel(QWidget):
         self.add_button.clicked.connect(self.addRequested.emit)
         self.delete_button = QPushButton("Delete", self)
         self.delete_button.clicked.connect(self._on_delete)
+        self.accept_button = QPushButton("Accept proposal", self)
+        self.accept_button.setToolTip("The detector's proposed times (in italics, ? in the number) of the "
+                                      "selected seizure become yours as they are (A)")
+        self.accept_button.clicked.connect(self.acceptRequested.emit)
+        self.accept_button.setEnabled(False)
+        buttons.addWidget(self.accept_button)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.delete_button)
         lay.addLayout(buttons)
@@ -200,11 +219,12 @@ class AnnotationPanel(QWidget):
                 item.setTextAlignment(Qt.AlignCenter)
                 item.setToolTip("Click to go to this seizure")
                 self.table.setItem(i, 0, item)
+                self._show_number(i, sz)
                 for col, field in enumerate(SEIZURE_TIME_FIELDS, start=1):
                     sb = FrameTimeSpinBox(self.table, self._fps)
                     sb.setFrameTimes(self._frame_times)
                     sb.setTimeValue(sz.time(field))
-                    sb.setToolTip(f"{FIELD_TITLES[field]}: arrows step one frame; type hh:mm:ss.fff or seconds")
+                    self._show_source(sb, field, sz)
                     sb.valueChanged.connect(lambda _v, i=i, f=field, sb=sb: self._on_time_edited(i, f, sb))
                     self.table.setCellWidget(i, col, sb)
                 combo = QComboBox(self.table)
@@ -220,6 +240,7 @@ class AnnotationPanel(QWidget):
         if keep is not None and keep < len(self._seizures):
             self.table.selectRow(keep)
         self.delete_button.setEnabled(bool(self._seizures))
+        self.accept_button.setEnabled(any(sz.proposed for sz in self._seizures))
 
     def updateSeizure(self, index: int, seizure: SeizureRow) -> None:
         """Refresh one row's values without rebuilding (e.g. after a marker drag or an undo)."""
@@ -228,6 +249,8 @@ class AnnotationPanel(QWidget):
         try:
             for field in SEIZURE_TIME_FIELDS:
                 self.spin(index, field).setTimeValue(seizure.time(field))
+                self._show_source(self.spin(index, field), field, seizure)
+            self._show_number(index, seizure)
             self.typeCombo(index).setCurrentText(seizure.seizure_type)
         finally:
             self._updating = False
@@ -242,6 +265,18 @@ class AnnotationPanel(QWidget):
     def typeCombo(self, index: int) -> QComboBox:
         return self.table.cellWidget(index, 4)
 
+    def isProposed(self, index: int, field: str) -> bool:
+        """Whether row ``index`` shows ``field`` as the detector's proposal."""
+        return bool(self.spin(index, field).property("proposed"))
+
+    def setWarning(self, text: str) -> None:
+        """A banner above the table that stays until replaced (a refused edit and why)."""
+        self.warning_label.setText(text)
+        self.warning_label.setVisible(bool(text))
+
+    def warning(self) -> str:
+        return self.warning_label.text() if not self.warning_label.isHidden() else ""  # the tab may be hidden
+
     def selectedIndex(self) -> Optional[int]:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].row() if rows else None
@@ -251,6 +286,20 @@ class AnnotationPanel(QWidget):
         for i in range(self.table.rowCount()):
             for field in SEIZURE_TIME_FIELDS:
                 yield self.spin(i, field)
+
+    def _show_source(self, sb: FrameTimeSpinBox, field: str, sz: SeizureRow) -> None:
+        proposed = sz.is_proposed(field)
+        sb.setProperty("proposed", proposed)
+        sb.setStyleSheet(PROPOSED_STYLE if proposed else "")
+        tip = f"{FIELD_TITLES[field]}: arrows step one frame; type hh:mm:ss.fff or seconds"
+        sb.setToolTip(f"Proposed by the detector, not yet set by a person (edit it, or Accept proposal). {tip}"
+                      if proposed else tip)
+
+    def _show_number(self, index: int, sz: SeizureRow) -> None:
+        item = self.table.item(index, 0)
+        if item is not None:
+            item.setText(f"{index + 1}?" if sz.proposed else str(index + 1))
+        self.accept_button.setEnabled(any(s.proposed for s in self._seizures))
 
     def _on_time_edited(self, index: int, field: str, sb: FrameTimeSpinBox) -> None:
         if not self._updating:

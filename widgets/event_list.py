@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .display_data import FORECAST_ALARM, STATUS_COLORS, UNREVIEWED, EventRow
+from .display_data import FORECAST_ALARM, NEEDS_REVIEW, PARTLY_REVIEWED, STATUS_COLORS, UNREVIEWED, EventRow
 from .timefmt import format_time
+from .wording import plural
 
 # Status right after the start: on a narrow window it must stay visible without scrolling.
 COLUMNS = ("#", "Start", "Status", "Duration", "Peak", "Kind")
@@ -106,7 +107,7 @@ class _UnreviewedFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row, source_parent):
         if not self.only_unreviewed:
             return True
-        return self.sourceModel().eventRow(source_row).status == UNREVIEWED
+        return self.sourceModel().eventRow(source_row).status in NEEDS_REVIEW  # partly reviewed too
 
 
 class EventList(QWidget):
@@ -147,8 +148,10 @@ class EventList(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
-        self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.view.horizontalHeader().setStretchLastSection(False)
+        # Widths fitted to the contents by ``_fit_columns``, without the sort arrow's room in every
+        # header (Qt's ResizeToContents): all six columns fit a 400 px side panel.
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(COL_START, Qt.AscendingOrder)
         self.view.clicked.connect(self._on_clicked)
@@ -162,6 +165,13 @@ class EventList(QWidget):
         if keep is not None and keep < len(rows):
             self.selectRow(keep)
         self._update_count()
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        hh, fm = self.view.horizontalHeader(), self.view.fontMetrics()
+        for c in range(len(COLUMNS)):
+            arrow = 16 if c == hh.sortIndicatorSection() else 0
+            hh.resizeSection(c, max(self.view.sizeHintForColumn(c), fm.horizontalAdvance(COLUMNS[c]) + 14 + arrow))
 
     def setStatus(self, row: int, status: str) -> None:
         self.proxy.refilter(lambda: self.model.setStatus(row, status))
@@ -225,4 +235,7 @@ class EventList(QWidget):
     def _update_count(self) -> None:
         rows = self.model.events()
         unreviewed = sum(1 for r in rows if r.status == UNREVIEWED)
-        self.count_label.setText(f"{len(rows)} events, {unreviewed} unreviewed")
+        partly = sum(1 for r in rows if r.status == PARTLY_REVIEWED)
+        self.count_label.setText(f"{plural(len(rows), 'event')}, {unreviewed} unreviewed")
+        if partly:
+            self.count_label.setText(f"{self.count_label.text()}, {partly} partly reviewed")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QTableWidget,
     QTableWidgetItem,
@@ -26,16 +27,20 @@ def native_key_text(sequence: str) -> str:
 
 
 class KeymapDialog(QDialog):
-    """A searchable table of ``(action, key sequence, description)`` rows.
+    """A searchable table of ``(action, key sequence, description)`` rows, and below it what
+    the mouse does, ``(where, gesture, what)`` rows.
 
-    ``KeymapDialog(rows, parent=None)``; ``table`` (QTableWidget), ``filter_edit`` (QLineEdit:
-    hides rows whose action/key/description do not contain the text), ``visibleRowCount()``.
+    ``KeymapDialog(rows, parent=None, mouse_rows=())``; ``table`` (QTableWidget),
+    ``mouse_table``, ``filter_edit`` (QLineEdit: hides rows of both tables that do not contain
+    the text), ``visibleRowCount()`` (keyboard rows shown).
     """
 
-    def __init__(self, rows: Sequence[tuple[str, str, str]], parent: QWidget | None = None):
+    def __init__(self, rows: Sequence[tuple[str, str, str]], parent: QWidget | None = None,
+                 mouse_rows: Sequence[tuple[str, str, str]] = ()):
         super().__init__(parent)
-        self.setWindowTitle("Keyboard shortcuts")
+        self.setWindowTitle("Keyboard shortcuts and mouse")
         self.rows = [tuple(str(x) for x in r) for r in rows]
+        self.mouse_rows = [tuple(str(x) for x in r) for r in mouse_rows]
         lay = QVBoxLayout(self)
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter…")
@@ -63,7 +68,13 @@ class KeymapDialog(QDialog):
         hh.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         hh.setSectionResizeMode(1, QHeaderView.ResizeToContents)
         hh.setSectionResizeMode(2, QHeaderView.Stretch)
-        lay.addWidget(self.table, 1)
+        lay.addWidget(self.table, 2)
+        self.mouse_table = self._mouse_table()
+        if self.mouse_rows:
+            lay.addWidget(QLabel("Mouse", self))
+            lay.addWidget(self.mouse_table, 1)
+        else:
+            self.mouse_table.hide()
         box = QDialogButtonBox(QDialogButtonBox.Close, self)
         box.rejected.connect(self.reject)
         box.accepted.connect(self.accept)
@@ -72,7 +83,28 @@ class KeymapDialog(QDialog):
         self.table.setWordWrap(True)
         self.table.setTextElideMode(Qt.ElideNone)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.resize(860, min(760, 150 + 31 * len(self.rows)))
+        self.resize(860, min(760, 150 + 31 * (len(self.rows) + len(self.mouse_rows))))
+
+    def _mouse_table(self) -> QTableWidget:
+        table = QTableWidget(len(self.mouse_rows), 3, self)
+        table.setHorizontalHeaderLabels(["Where", "Mouse", "What it does"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(True)
+        table.setTextElideMode(Qt.ElideNone)
+        for i, row in enumerate(self.mouse_rows):
+            for col, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                table.setItem(i, col, item)
+        hh = table.horizontalHeader()
+        hh.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        hh.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        hh.setSectionResizeMode(2, QHeaderView.Stretch)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        return table
 
     def visibleRowCount(self) -> int:
         return sum(1 for i in range(self.table.rowCount()) if not self.table.isRowHidden(i))
@@ -82,3 +114,5 @@ class KeymapDialog(QDialog):
         for i, row in enumerate(self.rows):
             hay = " ".join(row).lower() + " " + self.table.item(i, 1).text().lower()
             self.table.setRowHidden(i, bool(needle) and needle not in hay)
+        for i, row in enumerate(self.mouse_rows):
+            self.mouse_table.setRowHidden(i, bool(needle) and needle not in " ".join(row).lower())

@@ -14,17 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .display_data import (
-    CLINICAL_ONSET,
-    EEG_ONSET,
-    MARKER_COLORS,
-    MARKER_LABELS,
-    SEIZURE_END,
-    SEIZURE_TIME_FIELDS,
-    STATUS_COLORS,
-    EventRow,
-    SeizureRow,
-)
+from .display_data import MARKER_COLORS, SEIZURE_TIME_FIELDS, STATUS_COLORS, EventRow, SeizureRow
 from .plot_items import (
     BACKGROUND,
     FOREGROUND,
@@ -35,6 +25,11 @@ from .plot_items import (
     setup_plot,
     update_transform_eagerly,
 )
+from .review_provenance import ReviewedPartsItem, show_proposal
+from .threshold_control import ThresholdControl
+from .timeline_markers import MarkerLine
+from .trace_spans import nan_runs, snap_to_times
+from .window_convention import convention_text, event_band
 
 PROB_COLOR = "#e8eaed"
 FORECAST_COLOR = "#26c6da"
@@ -42,60 +37,14 @@ THRESHOLD_COLOR = "#ef5350"
 CURSOR_COLOR = "#ffd54f"
 GAP_COLOR = QColor(120, 120, 130, 60)
 Y_RANGE = (-0.02, 1.05)
+MIN_TRACE_PX = 120  # the probability plot never gets shorter than this (a 1024x700 screen included)
+TIME_AXIS_PX = 30  # the time axis and margins below the plot
 
 
 def _alpha(hex_color: str, a: int) -> QColor:
     c = QColor(hex_color)
     c.setAlpha(a)
     return c
-
-
-def nan_runs(t: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Spans ``(starts, ends)`` covering runs of NaN in ``values`` sampled at sorted ``t``.
-
-    Each span reaches half a sample step beyond the NaN samples, so it meets the drawn curve.
-    """
-    t = np.asarray(t, dtype=np.float64)
-    bad = ~np.isfinite(np.asarray(values, dtype=np.float64))
-    if not bad.any():
-        return np.zeros(0), np.zeros(0)
-    edges = np.diff(np.concatenate([[0], bad.astype(np.int8), [0]]))
-    first, last = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    half = 0.5 * float(np.median(np.diff(t))) if len(t) > 1 else 0.5
-    return t[first] - half, t[last] + half
-
-
-def snap_to_times(t: float, times: Optional[np.ndarray]) -> float:
-    """The element of sorted ``times`` nearest to ``t`` (``t`` itself when there are none)."""
-    if times is None or not len(times):
-        return float(t)
-    i = int(np.searchsorted(times, t))
-    if i <= 0:
-        return float(times[0])
-    if i >= len(times):
-        return float(times[-1])
-    return float(times[i - 1] if t - times[i - 1] <= times[i] - t else times[i])
-
-
-# Label heights (fraction of the plot) per marker kind: EEG and clinical onsets are often a few
-# seconds apart, and labels at one height would cover each other.
-LABEL_HEIGHTS = {EEG_ONSET: 0.92, CLINICAL_ONSET: 0.80, SEIZURE_END: 0.68}
-
-
-class MarkerLine(pg.InfiniteLine):
-    """A draggable, labelled seizure marker (EEG onset, clinical onset or end of one seizure)."""
-
-    def __init__(self, seizure_index: int, kind: str, t: float):
-        color = MARKER_COLORS[kind]
-        super().__init__(pos=t, angle=90, movable=True, pen=pg.mkPen(color, width=2),
-                         hoverPen=pg.mkPen(color, width=4),
-                         label=f"{MARKER_LABELS[kind]} {seizure_index + 1}",
-                         labelOpts={"position": LABEL_HEIGHTS[kind], "color": "#111316", "fill": _alpha(color, 230),
-                                    "movable": False, "anchors": [(0, 0.5), (0, 0.5)]})
-        self.seizure_index = seizure_index
-        self.kind = kind
-        self.setZValue(20)
-        self.setToolTip(f"seizure {seizure_index + 1}: {kind} (drag to move; snaps to frames)")
 
 
 class TimelineWidget(QWidget):
@@ -107,7 +56,8 @@ class TimelineWidget(QWidget):
         ``thresholdChangeFinished(float)`` once on release (one undo step).
       - ``markerMoved(int seizure_index, str field, float t)``: on release of a marker drag, ``t``
         snapped to the nearest frame time; ``field`` is ``"eeg_onset_s"``, ``"clinical_onset_s"``
-        or ``"end_s"`` (as in ``display_data``).
+        or ``"end_s"`` (as in ``display_data``); ``markerDragged(index, field, t)`` live while
+        it moves (``t`` snapped), so the video can follow.
       - ``eventClicked(int row)``: a click inside an event span (after ``seekRequested``).
       - ``xRangeChanged(float x0, float x1)``: the visible range changed.
 
@@ -115,16 +65,19 @@ class TimelineWidget(QWidget):
     ``setForecast(t [M], value [M]) / setForecastVisible(bool)``, ``setThreshold(v)``,
     ``setEvents(list[EventRow])``, ``setActiveEvent(row | None)``, ``setSeizures(list[SeizureRow])``,
     ``setFrameTimes(times [F])`` (for snapping), ``setCurrentTime(t)``, ``setDuration(s)``,
-    ``setXRange(x0, x1)``, ``setGapShading(bool)``, ``setLeftAxisWidth(px)``.
+    ``setXRange(x0, x1)``, ``setGapShading(bool)``, ``setLeftAxisWidth(px)``,
+    ``setWindowGeometry(window_s, stride_s)`` (event bands follow ``widgets.window_convention``).
     Parts: ``plot`` (main PlotItem, link other plots' X to it), ``overview`` (PlotItem),
     ``region`` (overview LinearRegionItem), ``curve``, ``forecast_curve``, ``threshold_line``,
-    ``cursor``, ``markers`` (list[MarkerLine]), ``event_spans``/``gap_spans`` (SpanItem).
+    ``cursor``, ``markers`` (list[MarkerLine]), ``event_spans``/``gap_spans``/``reviewed_spans``, ``threshold_control``.
     """
 
     seekRequested = Signal(float)
     thresholdChanged = Signal(float)
     thresholdChangeFinished = Signal(float)
+    thresholdResetRequested = Signal()  # the reset button of ``threshold_control``
     markerMoved = Signal(int, str, float)
+    markerDragged = Signal(int, str, float)
     eventClicked = Signal(int)
     xRangeChanged = Signal(float, float)
 
@@ -134,6 +87,7 @@ class TimelineWidget(QWidget):
         self._duration = 60.0
         self._events: list[EventRow] = []
         self._active_event: Optional[int] = None
+        self._window_s, self._stride_s = 0.0, 0.0  # unknown until a trace arrives: bands as given
         self._syncing = False
         self.markers: list[MarkerLine] = []
         self._overview_markers: list[pg.InfiniteLine] = []
@@ -152,17 +106,25 @@ class TimelineWidget(QWidget):
         self.gap_check.toggled.connect(self.setGapShading)
         head.addWidget(self.gap_check)
         self.forecast_check = QCheckBox("Forecast", self)
-        self.forecast_check.setStyleSheet(f"QCheckBox {{ color: {FORECAST_COLOR}; }}")
+        # Cyan like its curve when there is one; dim, like the greyed box, when there is none.
+        self.forecast_check.setStyleSheet(f"QCheckBox {{ color: {FORECAST_COLOR}; }} "
+                                          "QCheckBox:disabled { color: #5d646e; }")
+        self.forecast_check.setToolTip("No forecast trace for this recording")
         self.forecast_check.setChecked(True)
         self.forecast_check.setEnabled(False)
         self.forecast_check.toggled.connect(self.setForecastVisible)
         head.addWidget(self.forecast_check)
+        self.threshold_control = ThresholdControl(self)  # the threshold typed (the line is dragged)
+        self.threshold_control.valueEdited.connect(self.thresholdChangeFinished.emit)
+        self.threshold_control.resetRequested.connect(self.thresholdResetRequested.emit)
+        head.addWidget(self.threshold_control)
         lay.addLayout(head)
 
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setBackground(BACKGROUND)
         self.graphics.ci.layout.setContentsMargins(0, 2, 8, 2)
         self.graphics.ci.layout.setVerticalSpacing(4)
+        self.graphics.setMinimumHeight(MIN_TRACE_PX + TIME_AXIS_PX)
         lay.addWidget(self.graphics, 1)
 
         # --- main plot ---
@@ -180,6 +142,12 @@ class TimelineWidget(QWidget):
         self.plot.setLabel("left", "p(seizure)", color=FOREGROUND)
         self.plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         self.plot.setClipToView(True)
+        # The legend of the time axis, in the plot's corner (pixels, not data): where a window's
+        # value is drawn (widgets.window_convention).
+        self.convention_label = pg.TextItem(convention_text(0.0), color="#aeb4bc", fill=pg.mkBrush(27, 30, 35, 190))
+        self.convention_label.setParentItem(self.viewbox)
+        self.convention_label.setPos(4, 0)
+        self.convention_label.setZValue(50)
         update_transform_eagerly(self.viewbox)
         self.plot.setDownsampling(auto=True, mode="peak")
 
@@ -187,6 +155,8 @@ class TimelineWidget(QWidget):
         self.event_spans = SpanItem(Y_RANGE)
         self.plot.addItem(self.gap_spans, ignoreBounds=True)
         self.plot.addItem(self.event_spans, ignoreBounds=True)
+        self.reviewed_spans = ReviewedPartsItem()  # what reviews cover of a partly reviewed event
+        self.plot.addItem(self.reviewed_spans, ignoreBounds=True)
         # Width 1: wider pens switch pyqtgraph to per-segment drawLines, ~5x slower here.
         self.curve = self.plot.plot(pen=pg.mkPen(PROB_COLOR, width=1), connect="finite", name="probability")
         self.curve.setZValue(5)
@@ -214,6 +184,7 @@ class TimelineWidget(QWidget):
             labelOpts={"position": 0.03, "color": THRESHOLD_COLOR, "anchors": [(0, 1), (0, 1)]})
         self.threshold_line.setZValue(15)
         self.threshold_line.sigDragged.connect(lambda line: self.thresholdChanged.emit(float(line.value())))
+        self.threshold_line.sigDragged.connect(lambda line: self.threshold_control.setValue(line.value()))
         self.threshold_line.sigPositionChangeFinished.connect(
             lambda line: self.thresholdChangeFinished.emit(float(line.value())))
         self.plot.addItem(self.threshold_line, ignoreBounds=True)
@@ -231,7 +202,7 @@ class TimelineWidget(QWidget):
         self.overview_graphics = pg.GraphicsLayoutWidget(self)
         self.overview_graphics.setBackground(BACKGROUND)
         self.overview_graphics.ci.layout.setContentsMargins(0, 0, 8, 2)
-        self.overview_graphics.setFixedHeight(66)
+        self.overview_graphics.setFixedHeight(56)  # small: its height goes to the trace on a short screen
         lay.addWidget(self.overview_graphics)
         self.overview: pg.PlotItem = self.overview_graphics.addPlot(
             row=0, col=0, viewBox=self.overview_box, axisItems={"bottom": TimeAxisItem("bottom")})
@@ -260,7 +231,6 @@ class TimelineWidget(QWidget):
         self.viewbox.sigResized.connect(lambda _vb: self.forecast_curve.viewRangeChanged())
         self.overview_box.sigResized.connect(lambda _vb: self.overview_curve.viewRangeChanged())
         self.setDuration(60.0)
-        self.setMinimumHeight(170)
 
     # --- data ---
     def setTrace(self, t, prob, gaps: Optional[tuple[Sequence[float], Sequence[float]]] = None) -> None:
@@ -285,6 +255,8 @@ class TimelineWidget(QWidget):
         v = np.asarray(value, dtype=np.float64)
         self.forecast_curve.setData(t, v, connect="finite")
         self.forecast_check.setEnabled(len(t) > 0)
+        self.forecast_check.setToolTip("Show the forecaster's trace, threshold and alarms" if len(t)
+                                       else "No forecast trace for this recording")
         self._show_forecast_items()
 
     def setForecastAlarms(self, times: Sequence[float], threshold: Optional[float]) -> None:
@@ -317,9 +289,26 @@ class TimelineWidget(QWidget):
 
     def setThreshold(self, value: float) -> None:
         self.threshold_line.setValue(float(value))
+        self.threshold_control.setValue(value)
 
     def threshold(self) -> float:
         return float(self.threshold_line.value())
+
+    def setWindowGeometry(self, window_s: float, stride_s: float) -> None:
+        """The analysis windows' length and stride: event bands are drawn by the convention of
+        ``widgets.window_convention`` (window centres), which the legend line states."""
+        self._window_s, self._stride_s = float(window_s), float(stride_s)
+        self.convention_label.setText(convention_text(self._window_s))
+        self.convention_label.setToolTip(
+            "The curve, the event bands and the attention columns all place a window at its centre: "
+            "a band starts half a stride before its first window above the threshold.")
+        self.title.setToolTip(self.convention_label.toolTip())
+        self.setEvents(self._events)
+
+    def eventBand(self, row: int) -> tuple[float, float]:
+        """The drawn ``(start, end)`` of event ``row`` (see ``setWindowGeometry``)."""
+        e = self._events[row]
+        return event_band(e.start_s, e.end_s, self._window_s, self._stride_s)
 
     def setEvents(self, events: Sequence[EventRow]) -> None:
         """Shaded spans coloured by review status (unreviewed / confirmed / rejected)."""
@@ -327,8 +316,9 @@ class TimelineWidget(QWidget):
         if self._active_event is not None and self._active_event >= len(self._events):
             self._active_event = None
         self._paint_event_spans()
-        starts = [e.start_s for e in self._events]
-        ends = [e.end_s for e in self._events]
+        bands = [self.eventBand(i) for i in range(len(self._events))]
+        starts = [a for a, _ in bands]
+        ends = [b for _, b in bands]
         self.overview_event_spans.setSpans(starts, ends, [_alpha(STATUS_COLORS.get(e.status, "#f0a030"), 140)
                                                           for e in self._events])
 
@@ -338,11 +328,13 @@ class TimelineWidget(QWidget):
         self._paint_event_spans()
 
     def _paint_event_spans(self) -> None:
-        starts = [e.start_s for e in self._events]
-        ends = [e.end_s for e in self._events]
+        bands = [self.eventBand(i) for i in range(len(self._events))]
+        starts = [a for a, _ in bands]
+        ends = [b for _, b in bands]
         colors = [_alpha(STATUS_COLORS.get(e.status, "#f0a030"), 150 if i == self._active_event else 70)
                   for i, e in enumerate(self._events)]
         self.event_spans.setSpans(starts, ends, colors)
+        self.reviewed_spans.setEvents(self._events, lambda a, b: event_band(a, b, self._window_s, self._stride_s))
 
     def setSeizures(self, seizures: Sequence[SeizureRow]) -> None:
         """Draggable markers for each seizure's EEG onset, clinical onset and end (where known).
@@ -353,9 +345,10 @@ class TimelineWidget(QWidget):
         wanted = [(i, f, float(sz.time(f))) for i, sz in enumerate(seizures)
                   for f in SEIZURE_TIME_FIELDS if sz.time(f) is not None]
         if [(m.seizure_index, m.kind) for m in self.markers] == [(i, f) for i, f, _ in wanted]:
-            for m, o, (_, _, t) in zip(self.markers, self._overview_markers, wanted):
+            for m, o, (i, f, t) in zip(self.markers, self._overview_markers, wanted):
                 m.setValue(t)
                 o.setValue(t)
+                show_proposal(m, seizures[i].is_proposed(f))
             return
         for m in self.markers:
             self.plot.removeItem(m)
@@ -364,7 +357,9 @@ class TimelineWidget(QWidget):
         self.markers, self._overview_markers = [], []
         for i, field, t in wanted:
             m = MarkerLine(i, field, t)
+            show_proposal(m, seizures[i].is_proposed(field))
             m.sigPositionChangeFinished.connect(self._on_marker_released)
+            m.sigDragged.connect(self._on_marker_dragged)
             self.plot.addItem(m, ignoreBounds=True)
             self.markers.append(m)
             o = pg.InfiniteLine(pos=t, angle=90, movable=False, pen=pg.mkPen(MARKER_COLORS[field], width=1))
@@ -438,8 +433,15 @@ class TimelineWidget(QWidget):
         self.overview_cursor.setValue(t)
         self.seekRequested.emit(t)
 
+    def _on_marker_dragged(self, line: MarkerLine) -> None:
+        """While a marker moves: its time on the label, and the frame there to the app."""
+        t = min(max(self.snap(float(line.value())), 0.0), self._duration)
+        line.showDragTime(t)
+        self.markerDragged.emit(line.seizure_index, line.kind, t)
+
     def _on_marker_released(self, line: MarkerLine) -> None:
         t = self.snap(float(line.value()))
+        line.showName()
         line.setValue(t)
         for o, m in zip(self._overview_markers, self.markers):
             if m is line:

@@ -92,7 +92,7 @@ class TransportBar(QWidget):
         font.setFamily("monospace")
         font.setStyleHint(font.StyleHint.Monospace)
         self.position_label.setFont(font)
-        self.position_label.setToolTip("current time · frame number / duration")
+        self.position_label.setToolTip("time of the frame on screen · its frame number")
         lay.addWidget(self.position_label)
         lay.addStretch(1)
         self.setPosition(0.0, 0)
@@ -100,20 +100,20 @@ class TransportBar(QWidget):
     # --- setters (no signals) ---
     @Slot(float, int)
     def setPosition(self, t: float, frame: int) -> None:
-        # Two lines (time over frame) keep the bar narrow enough for a 1024 px screen.
-        text = format_time(t)
-        if self._duration is not None:
-            text += f" / {format_time(self._duration)}"
-        self.position_label.setText(f"{text}\nframe {frame}")
+        # Two lines (time over frame), the length in the tooltip: the bar beside the side panel
+        # must fit a 1024 px screen.
+        self.position_label.setText(f"{format_time(t)}\nframe {frame}")
 
     def setDuration(self, seconds: float | None, frames: int | None = None) -> None:
         self._duration = seconds
         # Room for the longest text this recording can show, so the label (and the whole bar)
         # keeps its width while the numbers change.
         digits = len(str(frames)) if frames else 6
-        lines = (format_time(0.0) + (f" / {format_time(seconds)}" if seconds else ""), f"frame {'8' * digits}")
+        lines = (format_time(0.0), f"frame {'8' * digits}")
         fm = self.position_label.fontMetrics()
         self.position_label.setMinimumWidth(max(fm.horizontalAdvance(s) for s in lines) + 4)
+        length = f" of {format_time(seconds)}" + (f" ({frames} frames)" if frames else "") if seconds else ""
+        self.position_label.setToolTip(f"time of the frame on screen · its frame number{length}")
 
     @Slot(bool)
     def setPlaying(self, playing: bool) -> None:

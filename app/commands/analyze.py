@@ -10,11 +10,13 @@ from inference.analysis.batch import analyze_file
 from inference.analysis.engine import AnalysisEngine
 from inference.analysis.ray_batch import analyze_with_ray
 from inference.analysis.settings import EngineConfig
+from inference.core.config import PoseConfig
 from inference.core.errors import InputFileError, SemioscopeError
 from inference.core.progress import cli_progress
 from inference.dataset.manifest import load_manifest
 from inference.detector.checkpoint import load_run
 from inference.forecast.model import KIND_CLASSIFIER, read_forecast_json
+from inference.pose.registry import one_process_backend
 from inference.results.result_file import RESULT_SUFFIX, AnalysisResult, result_path_for, write_events_csv
 from inference.video.index import probe_durations
 
@@ -36,6 +38,7 @@ this machine, except to the Ray cluster you name with --ray ADDRESS.
 examples:
   semioscope analyze demo/videos --model runs/tiny --out results --keypoints gt
   semioscope analyze manifest.csv --model runs/tiny --out results --stride 1 --threshold 0.7
+  semioscope analyze emu/ --model runs/vivit --out results --keypoints onnx --pose-model ~/models/rtmpose-m.onnx
   semioscope analyze archive/ --model runs/vivit --out results --ray            # local Ray
   semioscope analyze archive/ --model runs/vivit --out results --ray ray://head:10001
   semioscope analyze demo/videos --model runs/tiny --forecast-model runs/fc_clf --out results --keypoints gt
@@ -51,16 +54,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder for results and events.csv")
     p.add_argument("--stride", type=float, default=1.0, metavar="S", help="window stride in seconds (default 1)")
     p.add_argument("--device", default="auto", help="auto (CUDA with bf16 if present), cpu, cuda, cuda:N")
-    p.add_argument("--keypoints", default="mediapipe", metavar="gt|mediapipe|PATH",
-                   help="pose source: 'mediapipe' (default, cached) or another pose backend, 'gt' (<video "
-                        "stem>.keypoints.npz beside each video), or a keypoint file / a folder of them")
+    p.add_argument("--keypoints", default="mediapipe", metavar="gt|mediapipe|onnx|PATH",
+                   help="pose source: 'mediapipe' (default, cached) or another pose backend ('onnx' with "
+                        "--pose-model), 'gt' (<video stem>.keypoints.npz beside each video), or a keypoint "
+                        "file / a folder of them")
+    p.add_argument("--pose-model", metavar="FILE.onnx",
+                   help="the ONNX pose model (RTMPose/ViTPose, top-down) of --keypoints onnx")
     p.add_argument("--threshold", type=float, help="event threshold (default: the run's validation threshold)")
     p.add_argument("--hysteresis", type=float, help="event hysteresis (default: the run's)")
     p.add_argument("--min-duration", type=float, metavar="S", help="minimum event duration (default: the run's)")
     p.add_argument("--merge-gap", type=float, metavar="S", help="merge events closer than this (default: the run's)")
     p.add_argument("--pose-workers", type=int, default=0, metavar="K",
-                   help="pose processes per video when its pose is not cached (default: cores - 1; "
-                        "1 = pose frame by frame beside the model)")
+                   help="pose processes per video when its pose is not cached (default: cores - 1, but 1 "
+                        "for onnx, whose model uses every core or the GPU; 1 = pose frame by frame beside "
+                        "the model)")
     p.add_argument("--batch-size", default="auto", help="windows per model call (default: auto from the device)")
     p.add_argument("--cache-dir", help="pose cache folder (default: the pose cache's own)")
     p.add_argument("--forecast-model", metavar="DIR", default=None,
@@ -116,15 +123,21 @@ def engine_config(args) -> "object":
     kp = args.keypoints
     # 'gt' or something path-like is a keypoint source; any other word names a pose backend.
     is_file = kp == "gt" or Path(kp).exists() or "/" in kp or kp.endswith((".npz", ".json"))
+    backend = "mediapipe" if is_file else kp
+    model = getattr(args, "pose_model", None)
+    if model and backend != "onnx":
+        raise SemioscopeError("--pose-model is the model of --keypoints onnx")
+    pose = PoseConfig(backend=backend, onnx_model=str(Path(model).expanduser().resolve())) if model else PoseConfig()
+    workers = getattr(args, "pose_workers", 0) or (1 if one_process_backend(backend) else 0)
     overrides = {"threshold": args.threshold, "hysteresis": args.hysteresis,
                  "min_duration_s": args.min_duration, "merge_gap_s": args.merge_gap}
     return EngineConfig(
         stride_s=args.stride, batch_size=batch, device=args.device,
-        pose_backend="mediapipe" if is_file else kp,
+        pose_backend=backend, pose=pose,
         keypoints=kp if is_file else None, cache_dir=args.cache_dir,
         events={k: v for k, v in overrides.items() if v is not None} or None,
         forecast_model=getattr(args, "forecast_model", None),
-        pose_workers=getattr(args, "pose_workers", 0),
+        pose_workers=workers,
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from inference.core.errors import SemioscopeError
 from inference.core.progress import cli_log, cli_progress
-from inference.training.evaluation import EVAL_MD, evaluate_run
+from inference.training.evaluation import EVAL_MD, evaluate_run, summary_lines
 from inference.training.seeds import evaluate_seeds
 
 NAME = "evaluate"
@@ -22,7 +22,11 @@ run's event rules, per-seizure sensitivity, false alarms per hour of interictal 
 detection latency from EEG and clinical onset (timescoring / SzCORE rules).
 --seeds K trains K-1 more runs with seeds seed+1.. (same split) and reports mean ± sd.
 
-Writes RUN/evaluation.md (tables shaped like the paper's Table 1) and RUN/evaluation.json.
+Writes RUN/evaluation.md (tables shaped like the paper's Table 1) and RUN/evaluation.json. The
+summary (first in evaluation.md, last on screen) leads with false alarms per hour and the share of
+interictal time under alarm, then sensitivity and latency; an operating point with more than 10%
+of the interictal time under alarm, or below the one-class classifier's accuracy, is called
+degenerate before anything else. The run's test subjects must be in the manifest.
 
 examples:
   semioscope evaluate runs/tiny
@@ -52,8 +56,10 @@ def run(args) -> int:
     events = {"threshold": args.event_threshold, "min_duration_s": args.min_duration}
     with cli_progress("data", unit="rec", leave=False) as prep:
         if args.seeds > 1:
-            evaluate_seeds(args.run, args.seeds, args.manifest, args.cache_dir, args.device, prep, log, events=events)
+            result = evaluate_seeds(args.run, args.seeds, args.manifest, args.cache_dir, args.device, prep, log,
+                                    events=events)
         else:
-            evaluate_run(args.run, args.manifest, args.cache_dir, args.device, prep, log, events=events)
+            result = evaluate_run(args.run, args.manifest, args.cache_dir, args.device, prep, log, events=events)
     print((Path(args.run) / EVAL_MD).read_text("utf-8"))
+    print("\n".join(summary_lines(result)))  # last, where it is read: a degenerate operating point first
     return 0

@@ -10,11 +10,11 @@ from pathlib import Path
 from app.commands.analyze import collect_videos
 from inference.core.atomic import atomic_write_text
 from inference.core.device import torch_threads
-from inference.core.errors import SemioscopeError
+from inference.core.errors import SemioscopeError, SplitError
 from inference.core.progress import cli_progress
 from inference.dataset.manifest import load_manifest
 from inference.forecast.corpora import parse_named_folders, scan_corpus
-from inference.forecast.fewshot import METHODS, FewShotConfig, evaluate_fewshot, finetune_classifier
+from inference.forecast.fewshot import METHODS, FewShotConfig, evaluate_fewshot, finetune_classifier, sample_shots
 from inference.forecast.labels import ForecastLabelConfig, label_counts, manifest_clips
 from inference.forecast.model import load_classifier
 from inference.forecast.pretrain import PretrainConfig, pretrain
@@ -192,9 +192,29 @@ def _run_finetune(args) -> int:
     return 0
 
 
+def check_draws(clips, cfg: FewShotConfig, where: str) -> None:
+    """Every N-shot draw must leave test subjects holding both kinds of clip: checked on the labels
+    alone, before the encoder loads or a clip is decoded, with the remedy."""
+    for n in cfg.shots:
+        for r in range(cfg.draws):
+            try:
+                sample_shots(clips, n, cfg.seed, r)
+            except SemioscopeError as exc:
+                subjects = {c.subject_id for c in clips}
+                pre = {c.subject_id for c in clips if c.label}
+                raise SplitError(
+                    f"{where}: {len(subjects)} subjects with labelled clips ({len(pre)} with pre-ictal clips) are too "
+                    f"few for {n}-shot draws: {exc}. A draw takes {n} pre-ictal and {n} interictal clips, one subject "
+                    f"at a time, and tests on the subjects that gave none, who must hold both kinds. To go on: "
+                    f"fewer --shots "
+                    f"(now {' '.join(str(k) for k in cfg.shots)}), or more subjects with seizures (e.g. "
+                    f"`semioscope synth OUT --subjects 8 --prodrome`)") from None
+
+
 def _run_evaluate(args) -> int:
     clips, label_cfg = _clips(args)
     cfg = _fewshot_cfg(args, shots=tuple(args.shots), draws=args.draws, max_test_clips=args.max_test_clips)
+    check_draws(clips, cfg, args.manifest)
     with cli_progress("few-shot evaluation", unit="run") as bar:
         rep = evaluate_fewshot(args.model, clips, cfg, baseline_init=args.baseline_init,
                                methods=tuple(args.methods or METHODS), progress=bar,

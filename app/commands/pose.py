@@ -17,24 +17,28 @@ from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
 from inference.pose.parallel import default_pose_workers, estimate_track_parallel
 from inference.pose.quality import evaluate_pose, evaluate_pose_many
+from inference.pose.registry import one_process_backend
 
 from ._config_option import add_config_option, config_from_args
 
 NAME = "pose"
-HELP = "estimate the 14-joint keypoint track of videos (MediaPipe or a keypoint file), cached"
+HELP = "estimate the 14-joint keypoint track of videos (MediaPipe, an ONNX model or a keypoint file), cached"
 ORDER = 30
 DESCRIPTION = """\
 Estimate the patient's 14-joint track (head, neck, shoulders, elbows, wrists, hips, knees,
 ankles) at 6 samples per second, clean it (unsure joints dropped, gaps <= 0.5 s interpolated)
 and cache it per video, so the next run over the same file is instant.
 
-Backends: 'mediapipe' (default; offline, in video mode with tracking) or 'file' (keypoints you
-bring with --keypoints: an OpenPose --write_json folder, COCO-18 or BODY-25, or a Semioscope
-.npz track; without --keypoints the synthetic sidecar <video stem>.keypoints.npz is used).
+Backends: 'mediapipe' (default; offline, in video mode with tracking), 'onnx' (a top-down
+RTMPose or ViTPose model from a local .onnx file, --pose-model FILE; CUDA with onnxruntime-gpu,
+else CPU; README "Using real data" says how to get one) or 'file' (keypoints you bring with
+--keypoints: an OpenPose --write_json folder, COCO-18 or BODY-25, or a Semioscope .npz track;
+without --keypoints the synthetic sidecar <video stem>.keypoints.npz is used).
 
 examples:
   semioscope pose demo/videos/rec01.mp4 --out rec01.track.npz
   semioscope pose rec01.mp4 --backend file --keypoints openpose_json/rec01/
+  semioscope pose rec01.mp4 --backend onnx --pose-model ~/models/rtmpose-m-body7.onnx
   semioscope pose a.mp4 b.mp4 --out tracks/          # several videos: --out is a folder
   semioscope pose data/synth/videos/*.mp4 --evaluate --json pose_quality.json   # against ground truth
 
@@ -48,7 +52,12 @@ videos, also the pooled figures. --json writes them (the pooled ones for several
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_config_option(p)
     p.add_argument("videos", nargs="+", metavar="VIDEO", help="video file(s)")
-    p.add_argument("--backend", default=None, help="pose backend: mediapipe (default) or file")
+    p.add_argument("--backend", default=None, help="pose backend: mediapipe (default), onnx or file")
+    p.add_argument("--pose-model", metavar="FILE.onnx",
+                   help="the ONNX pose model of --backend onnx (implies it; [pose] onnx_model in --config)")
+    p.add_argument("--bed-region", metavar="X0,Y0,X1,Y1",
+                   help="onnx: person box when no keypoints are known, as fractions of the frame "
+                        "(default: the whole frame)")
     p.add_argument("--keypoints", metavar="PATH", help="keypoint file or OpenPose JSON folder (implies --backend file)")
     p.add_argument("--out", metavar="PATH", help="write the track here (.npz); a folder when several videos")
     p.add_argument("--fps", type=float, default=None, help="sampling rate (default 6)")
@@ -59,7 +68,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-confidence", type=float, help="joints below this confidence are missing (default 0.3)")
     p.add_argument("--smooth", action="store_true", help="zero-phase low-pass smoothing (only above 2x the cutoff rate)")
     p.add_argument("--workers", type=int, default=0, metavar="K",
-                   help="pose processes per video on a cache miss (default: cores - 1; 1 = this process)")
+                   help="pose processes per video on a cache miss (default: cores - 1, but 1 for onnx, "
+                        "whose model uses every core or the GPU; 1 = this process)")
     p.add_argument("--evaluate", action="store_true", help="compare each track with its ground truth (per-joint table)")
     p.add_argument("--truth", metavar="FILE", help="ground-truth track for --evaluate (default: the video's "
                                                      "synthetic sidecar <stem>.keypoints.npz); one video only")
@@ -69,8 +79,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def pose_config_from_args(args: argparse.Namespace):
     """The ``PoseConfig`` named by the packaged defaults, ``--config`` and the command-line options."""
     cfg = config_from_args(args).pose
-    backend = args.backend or ("file" if getattr(args, "keypoints", None) else cfg.backend)
+    model = getattr(args, "pose_model", None)
+    backend = args.backend or ("file" if getattr(args, "keypoints", None) else "onnx" if model else cfg.backend)
+    if model and backend != "onnx":
+        raise SemioscopeError(f"--pose-model is the model of --backend onnx, not of {backend!r}")
     changes = {"backend": backend}
+    if model:
+        changes["onnx_model"] = str(Path(model).expanduser().resolve())
+    if getattr(args, "bed_region", None):
+        changes["bed_region"] = args.bed_region
     if getattr(args, "model_complexity", None) is not None:
         changes["model_complexity"] = args.model_complexity
     if getattr(args, "min_confidence", None) is not None:
@@ -95,13 +112,18 @@ def describe_track(track) -> str:
 
 def _estimate_uncached(video: Path, cfg, fps: float, args: argparse.Namespace, progress) -> KeypointTrack:
     """The cleaned track computed afresh (``--no-cache``), by several processes unless told otherwise."""
-    workers = args.workers or default_pose_workers()
+    workers = _workers(args, cfg)
     if workers > 1 and cfg.backend != "file":
         raw = estimate_track_parallel(video, cfg, fps, workers, progress=progress)
         track = clean_track(raw, cfg)
         track.meta["cleaning"] = cfg.to_dict()
         return track
     return estimate_track(video, cfg, fps=fps, progress=progress, keypoints_path=args.keypoints)
+
+
+def _workers(args: argparse.Namespace, cfg) -> int:
+    """``--workers``, else cores - 1, or 1 for a backend that uses the whole machine itself (onnx)."""
+    return args.workers or (1 if one_process_backend(cfg.backend) else default_pose_workers())
 
 
 def _truth_for(video: Path, truth: str | None) -> KeypointTrack:
@@ -131,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
                     track = _estimate_uncached(video, cfg, fps, args, progress)
                 else:
                     track = cached_track(video, cfg, cache_dir=args.cache_dir, fps=fps, progress=progress,
-                                         keypoints_path=args.keypoints, workers=args.workers)
+                                         keypoints_path=args.keypoints, workers=_workers(args, cfg))
             cached = " (from cache)" if track.meta.get("from_cache") else ""
             print(f"{video}: {describe_track(track)}{cached}")
             if args.evaluate:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from importlib import resources
@@ -12,6 +13,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QWidget
 
 from app.main_window import APP_NAME, MainWindow
+from app.window_layout import layout_report
 from inference.analysis.settings import EngineConfig
 from inference.core.cache import cache_root
 from inference.core.errors import SemioscopeError
@@ -59,11 +61,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def load_style_sheet() -> str:
-    """The packaged Qt style sheet (empty when it is missing)."""
+    """The packaged Qt style sheet (empty when it is missing), its ``ICONS`` placeholder
+    replaced by the packaged icon folder (Qt reads ``url()`` images from files)."""
     try:
-        return resources.files("resources").joinpath("style.qss").read_text("utf-8")
+        text = resources.files("resources").joinpath("style.qss").read_text("utf-8")
     except (FileNotFoundError, OSError):
         return ""
+    icons = Path(str(resources.files("resources").joinpath("icons"))).as_posix()
+    return text.replace("url(ICONS/", f"url({icons}/")
 
 
 def remembered_reviewer(settings: Optional[QSettings] = None, ask_parent: Optional[QWidget] = None) -> str:
@@ -112,7 +117,7 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
         settings.setValue("reviewer", reviewer)
     name = reviewer or remembered_reviewer(settings)
     log_path = cache_root() / "review.log"
-    win = MainWindow(name, engine_config=engine_config, log_path=log_path)
+    win = MainWindow(name, engine_config=engine_config, log_path=log_path, settings=settings)
     win.show()
     if video is not None:
         win.open_video(video, results=results, model=model, annotations=annotations)
@@ -120,10 +125,14 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
             win.seek(start_at)  # applied once the video's index is ready
     if screenshot:
         def shoot() -> None:
-            # On a real X server (Xvfb) grab what the screen shows; offscreen, render the widget.
+            # On a real X server (Xvfb) grab the whole screen, so a window larger than the screen
+            # shows cut off; offscreen, render the widget.
             screen = app.primaryScreen()
-            pix = screen.grabWindow(win.winId()) if app.platformName() == "xcb" and screen else win.grab()
+            pix = screen.grabWindow(0) if app.platformName() == "xcb" and screen else win.grab()
             pix.save(str(screenshot))
+            # Beside the picture, the numbers a check needs (fits the screen, trace height...).
+            report = Path(str(screenshot)).with_suffix(".layout.json")
+            report.write_text(json.dumps(layout_report(win), indent=1), "utf-8")
             win.close()
 
         QTimer.singleShot(int((quit_after or 3.0) * 1000), shoot)

@@ -4,10 +4,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from inference.core.errors import SplitError
 from inference.core.progress import cli_progress
 from inference.dataset.manifest import load_manifest
 from inference.dataset.manifest_checks import require_valid
 from inference.dataset.segments import SegmentCount, count_segments, segment_manifest, total_count
+from inference.dataset.split_plan import plan_split
 from inference.dataset.splits import ROLES, split_subjects, subject_strata
 
 from ._config_option import add_config_option, config_from_args
@@ -19,7 +21,8 @@ DESCRIPTION = """\
 Validate a recording manifest (.csv/.json) and print how many 5 s windows are interictal (they
 end at or before EEG onset) and ictal (they start within 40 s after clinical onset), per subject
 and per subject-wise split (train / val / test, stratified by seizure type). Other windows are
-excluded from training.
+excluded from training. The split is the one `semioscope train` would use with the same options:
+adapted (and said so) when the manifest has too few subjects for it.
 
 Manifest errors (missing video, negative time, time past the end, ...) stop with exit status 2
 and a list of every error; warnings (clinical onset before EEG onset, ...) are printed.
@@ -46,6 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test-subjects", type=int, metavar="N", help="held-out test subjects (default 5)")
     p.add_argument("--val-fraction", type=float, metavar="F",
                    help="fraction of training subjects used for validation (default 0.2)")
+    p.add_argument("--val-subjects", type=int, metavar="N",
+                   help="validation subjects by count (instead of --val-fraction)")
 
 
 def _configs(args):
@@ -95,7 +100,14 @@ def run(args) -> int:
     for w in warnings:
         print(f"semioscope segments: {w}", file=sys.stderr)
     segments = segment_manifest(manifest, seg_cfg, stride_s=stride, durations=durations)
-    split = split_subjects(manifest, split_cfg)
+    try:
+        plan = plan_split(manifest, split_cfg, n_val=args.val_subjects, need_test=split_cfg.n_test_subjects > 0)
+        split = plan.split
+        if plan.note:
+            print(f"semioscope segments: {plan.note}", file=sys.stderr)
+    except SplitError as exc:  # still count the windows: this command is where one finds out why
+        print(f"semioscope segments: warning: {exc}", file=sys.stderr)
+        split = split_subjects(manifest, split_cfg, args.val_subjects)
     print(f"{args.manifest}: {len(manifest)} recording(s), {len(manifest.subjects)} subject(s)")
     print(format_tables(manifest, segments, split, seg_cfg, stride))
     return 0

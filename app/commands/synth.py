@@ -5,7 +5,9 @@ import argparse
 from dataclasses import replace
 
 from inference.core.progress import cli_progress
+from inference.dataset.split_plan import MIN_TEST_SUBJECTS, MIN_TRAIN_SUBJECTS, MIN_VAL_SUBJECTS
 from inference.synth import SynthConfig, generate_animal_corpus, generate_dataset
+from inference.synth.camera import CAMERA_CHOICES
 
 NAME = "synth"
 HELP = "generate synthetic EMU recordings (videos, keypoints, annotations, manifest)"
@@ -22,6 +24,7 @@ examples:
   semioscope synth data/synth --subjects 6 --seed 0
   semioscope synth data/long --subjects 1 --recordings 1 --duration 600 --size 1280x720
   semioscope synth data/fc --subjects 8 --prodrome --duration 120:240
+  semioscope synth data/oblique --subjects 6 --camera mixed --blanket 0.5
   semioscope synth data/rodent --animal seizure --clips 50
 """
 
@@ -48,9 +51,21 @@ def _duration(text: str) -> tuple[float, float]:
     return parts[0], parts[1]
 
 
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a probability between 0 and 1, got {text!r}")
+    return value
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", metavar="OUT", help="output folder")
-    p.add_argument("--subjects", type=int, default=4, help="number of subjects (default 4)")
+    p.add_argument("--subjects", type=int, default=6,
+                   help="number of subjects (default 6: `semioscope train` then holds out 3, both seizure types, "
+                        "validates on 1 and trains on 2; it needs at least 4)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--duration", type=_duration, default=None, metavar="SECONDS|MIN:MAX",
                    help="recording length in seconds, or a range (default 150:300)")
@@ -62,6 +77,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--night-fraction", type=float, default=None, help="share of night-mode subjects (default 0.3)")
     p.add_argument("--staff", type=float, default=None, help="chance of staff walking through a recording (default 0.5)")
     p.add_argument("--prodrome", action="store_true", help="add pre-ictal restlessness (7-11 s, growing toward clinical onset) for forecasting")
+    p.add_argument("--camera", choices=CAMERA_CHOICES, default=None,
+                   help="camera placement: ceiling (straight down, default), corner or foot (oblique, with "
+                        "perspective), mixed (one of the three per subject)")
+    p.add_argument("--blanket", type=_probability, nargs="?", const=1.0, default=None, metavar="P",
+                   help="cover each recording's legs with a blanket with chance P (bare --blanket: 1); joints it hides "
+                        "are marked occluded (default: each subject's own blanket, unmarked, as before)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")
     g = p.add_argument_group("animal corpus")
     g.add_argument("--animal", choices=("seizure", "normal"), default=None,
@@ -89,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
     if args.recordings:
         changes["recordings_per_subject"] = (max(1, int(args.recordings[0])), max(1, int(args.recordings[1])))
     for key, value in (("size", args.size), ("fps", args.fps), ("codec", args.codec),
-                       ("night_fraction", args.night_fraction), ("staff_probability", args.staff)):
+                       ("night_fraction", args.night_fraction), ("staff_probability", args.staff),
+                       ("camera", args.camera), ("blanket", args.blanket)):
         if value is not None:
             changes[key] = value
     cfg = replace(cfg, **changes)
@@ -104,4 +126,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(manifest.subjects)} subjects, {len(manifest)} recordings, seizures: {types}; "
           f"{minutes:.1f} min of video at {cfg.size[0]}x{cfg.size[1]} {cfg.fps:g} fps")
     print(f"manifest: {manifest.path.parent / 'manifest.csv'} (and manifest.json)")
+    least = MIN_TRAIN_SUBJECTS + MIN_VAL_SUBJECTS + MIN_TEST_SUBJECTS
+    if len(manifest.subjects) < least:  # said now rather than after the user's first `train`
+        print(f"note: {len(manifest.subjects)} subjects are too few to train a detector on (a subject-wise split "
+              f"needs {least}: {MIN_TRAIN_SUBJECTS} train, {MIN_VAL_SUBJECTS} validation, {MIN_TEST_SUBJECTS} test)")
     return 0

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
+from inference.core.errors import SemioscopeError
 from inference.core.progress import cli_log, cli_progress
 from inference.dataset.manifest import load_manifest
+from inference.dataset.split_plan import plan_split
 from inference.training.config import TrainConfig
-from inference.training.evaluation import evaluate_run
-from inference.training.loop import train_run
+from inference.training.evaluation import evaluate_run, summary_lines
+from inference.training.loop import TrainOutcome, train_run
+from inference.training.operating_point import assess_operating_point, summary_line
 
 from ._config_option import add_config_option, config_from_args
 
@@ -18,7 +22,9 @@ ORDER = 40
 DESCRIPTION = """\
 Train the cross-joint attention seizure detector on a recording manifest.
 
-Subjects are split into train / validation / test (no subject in two parts). Validation subjects
+Subjects are split into train / validation / test (no subject in two parts; at least 2 / 1 / 1,
+each with seizures: a manifest with too few subjects for --test-subjects gets a smaller test set,
+and says so; one too small for any split stops at once with the remedy). Validation subjects
 choose the best epoch (early stopping) and the decision threshold; the held-out test subjects are
 evaluated at the end (RUN/evaluation.md and .json, roc.png, pr.png). Every epoch saves a
 resumable state: rerun with --resume after an interruption. Joint crops are cached on disk per
@@ -78,14 +84,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test-subjects", type=int, default=None, metavar="N",
                    help="held-out test subjects (default: from config, 5)")
     p.add_argument("--val-fraction", type=float, default=None, help="share of training subjects for validation")
-    p.add_argument("--keypoints", default="gt", metavar="gt|mediapipe|PATH",
-                   help="keypoints: 'gt' (the generator's <video stem>.keypoints.npz), 'mediapipe' (cached pose), "
-                        "or a folder of <video stem>.keypoints.npz files (default gt)")
+    p.add_argument("--val-subjects", type=int, default=None, metavar="N",
+                   help="validation subjects by count (instead of --val-fraction)")
+    p.add_argument("--keypoints", default="gt", metavar="gt|mediapipe|onnx|PATH",
+                   help="keypoints: 'gt' (the generator's <video stem>.keypoints.npz), 'mediapipe' or 'onnx' "
+                        "(cached pose; onnx needs --pose-model), or a folder of <video stem>.keypoints.npz files "
+                        "(default gt)")
+    p.add_argument("--pose-model", metavar="FILE.onnx",
+                   help="the ONNX pose model (RTMPose/ViTPose, top-down) of --keypoints onnx")
     p.add_argument("--threshold-rule", default="f1", choices=("f1", "youden"),
                    help="threshold chosen on validation by max F1 or Youden's J (default f1)")
     p.add_argument("--balance", default="pos_weight", choices=("pos_weight", "sampler"),
                    help="class imbalance: BCE pos_weight or a balanced sampler (default pos_weight)")
-    p.add_argument("--no-augment", action="store_true", help="no left-right flip augmentation")
+    p.add_argument("--no-augment", action="store_true", help="no left-right flip augmentation (nor joint dropout)")
+    p.add_argument("--joint-dropout", type=float, default=0.0, metavar="P",
+                   help="augmentation: probability that a training window loses a body part or 1-3 joints, "
+                        "for partly visible patients (default 0)")
     p.add_argument("--lora-r", type=int, default=8)
     p.add_argument("--lora-alpha", type=int, default=16)
     p.add_argument("--lora-dropout", type=float, default=0.1)
@@ -134,11 +148,15 @@ def run(args) -> int:
     if args.val_fraction is not None:
         split = split.replace(val_fraction=args.val_fraction)
     events = cfg.events if args.min_duration is None else cfg.events.replace(min_duration_s=args.min_duration)
+    if args.pose_model and args.keypoints != "onnx":
+        raise SemioscopeError("--pose-model is the model of --keypoints onnx")
+    if args.pose_model:  # stored in run.json's pose config, so evaluate poses with the same model
+        cfg = cfg.replace(pose=cfg.pose.replace(onnx_model=str(Path(args.pose_model).expanduser().resolve())))
     tcfg = TrainConfig(preset=args.preset, mode=args.mode, encoder=args.encoder or "", epochs=args.epochs,
                        batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, seed=args.seed,
                        patience=args.patience, min_epochs=args.min_epochs, threshold_rule=args.threshold_rule,
                        balance=args.balance,
-                       augment=not args.no_augment, keypoints=args.keypoints, device=args.device, threads=args.threads,
+                       augment=not args.no_augment, joint_dropout=args.joint_dropout, keypoints=args.keypoints, device=args.device, threads=args.threads,
                        lora_r=args.lora_r, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
                        pooling=args.pooling, joint_layers=args.joint_layers, joint_heads=args.joint_heads,
                        position_encoding=args.position_encoding, motion_features=not args.no_motion_features,
@@ -148,21 +166,51 @@ def run(args) -> int:
                        max_false_alarms_per_hour=args.max_fa_per_hour,
                        **({"event_min_durations": args.event_min_durations} if args.event_min_durations else {}),
                        **({"event_smoothing": args.event_smoothing} if args.event_smoothing else {}))
-    manifest = load_manifest(args.manifest)
+    if split.n_test_subjects == 0 and not args.no_eval:
+        raise SemioscopeError("--test-subjects 0 leaves nobody to evaluate on: add --no-eval, or hold out subjects")
     t0 = time.perf_counter()
+    manifest = load_manifest(args.manifest)
+    # Before any video is decoded: a split that fits, said so when adapted, or the remedy.
+    # --no-eval: held-out subjects are kept where the manifest allows, not required.
+    plan = plan_split(manifest, split, n_val=args.val_subjects,
+                      need_test=split.n_test_subjects > 0 and not args.no_eval)
 
     log = cli_log
 
     with cli_progress("data", unit="rec", position=0, leave=False) as prep, \
             cli_progress("train", unit="step", position=1) as bar:
         out = train_run(manifest, args.out, tcfg, cfg.segments, cfg.clips, split, events, cfg.pose,
-                        cache_dir=args.cache_dir, resume=args.resume, progress=bar, prep_progress=prep, log=log)
+                        cache_dir=args.cache_dir, resume=args.resume, progress=bar, prep_progress=prep, log=log,
+                        split=plan)
+    result = None
     if not args.no_eval:  # training and evaluation are separate steps; the command runs both
         with cli_progress("evaluate", unit="rec") as prep:
-            evaluate_run(out.run_dir, manifest, cache_dir=args.cache_dir, device=tcfg.device, progress=prep, log=log)
+            result = evaluate_run(out.run_dir, manifest, cache_dir=args.cache_dir, device=tcfg.device,
+                                  progress=prep, log=log)
     total = time.perf_counter() - t0
+    sp = out.split
     print(f"run {out.run_dir}: best epoch {out.best_epoch} of {out.epochs_run}, threshold {out.threshold:.3f}, "
           f"val AUROC {out.val_metrics.get('auroc', float('nan')):.3f}; data {out.prep_seconds:.0f} s, "
           f"training {out.train_seconds:.0f} s, total {total:.0f} s; event rules: min duration "
-          f"{out.events.get('min_duration_s', 0):g} s, smoothing {out.events.get('smooth_windows', 1)} windows")
+          f"{out.events.get('min_duration_s', 0):g} s, smoothing {out.events.get('smooth_windows', 1)} windows; "
+          f"subjects: {len(sp.get('train', []))} train, {len(sp.get('val', []))} validation, "
+          f"{len(sp.get('test', []))} test{' (split adapted, see above)' if sp.get('adapted') else ''}")
+    print("\n".join(summary_lines(result) if result is not None else _validation_summary(out)))
     return 0
+
+
+def _validation_summary(out: TrainOutcome) -> list[str]:
+    """Without the held-out evaluation: the run's caveats, then the chosen event rule's figures on
+    validation (where it was chosen, so optimistic)."""
+    lines = [f"warning: {w}" for w in out.warnings]
+    row = out.validation_events
+    if row is None:
+        return lines + ["no event-level figures: --no-eval with fixed event rules"]
+    events = {"false_alarms_per_hour": row["false_alarms_per_hour"], "interictal_hours": row["interictal_hours"],
+              "interictal_alarm_fraction": row.get("interictal_alarm_fraction"), "sensitivity": row["sensitivity"],
+              "detected": row["detected"], "seizures": row["seizures"],
+              "latency_eeg_s": {"mean": row.get("latency_eeg_mean_s")},
+              "latency_clinical_s": {"mean": row.get("latency_clinical_mean_s")}}
+    op = assess_operating_point(events, {})
+    return ([op["message"]] if op["degenerate"] else []) + lines + [
+        summary_line(events, "validation (where the event rules were chosen; no held-out evaluation)")]

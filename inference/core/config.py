@@ -56,12 +56,21 @@ class SegmentConfig(DictMixin):
 class PoseConfig(DictMixin):
     """Pose estimation and track cleaning."""
 
-    backend: str = "mediapipe"  # mediapipe | file
+    backend: str = "mediapipe"  # mediapipe | onnx | file
     model_complexity: int = 1  # MediaPipe Pose model (0, 1, 2)
     min_confidence: float = 0.3  # below this a joint is missing
     max_gap_s: float = 0.5  # gaps up to this long are interpolated, longer stay missing
     smoothing: bool = False  # optional smoothing that keeps 2-5 Hz motion
     smoothing_cutoff_hz: float = 8.0  # low-pass cutoff of that smoothing
+    # ONNX backend (inference/pose/onnx_backend.py): a top-down RTMPose/ViTPose model from a local file.
+    onnx_model: str = ""  # path of the .onnx file (none ships; README "Using real data")
+    onnx_normalization: str = "imagenet"  # imagenet (RGB, ImageNet mean/std) | imagenet_bgr | unit (x/255) | none
+    onnx_provider: str = "auto"  # auto (CUDA when onnxruntime-gpu sees a GPU, else CPU) | cuda | cpu
+    onnx_batch_size: int = 8  # frames per model call; the person box is refreshed once per call
+    onnx_box: str = "track"  # track: box from the last confident keypoints | fixed: always the fallback
+    onnx_box_padding: float = 1.25  # the keypoints' bounding box is enlarged by this factor
+    onnx_box_confidence: float = 0.3  # keypoints at or above this score make the box (>= 3 needed)
+    bed_region: str = ""  # fallback box "x0,y0,x1,y1" as fractions of the frame; "" = the whole frame
 
 
 @dataclass(frozen=True)

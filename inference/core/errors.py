@@ -29,6 +29,11 @@ class CheckpointError(InputFileError):
     """A model checkpoint/run folder is unknown, incomplete or mismatched."""
 
 
+class SplitError(SemioscopeError):
+    """A manifest's subjects cannot give the subject-wise split a job needs (the message says how
+    many there are, what the split needs and which options help)."""
+
+
 class Cancelled(SemioscopeError):
     """Raised inside long jobs when the user cancels them."""
 

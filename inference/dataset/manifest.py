@@ -33,12 +33,14 @@ MANIFEST_VERSION = 1
 # Seizure types. P (focal) and PG (focal to bilateral tonic-clonic) in the WU-SAHZU dataset.
 FOCAL = "focal"
 FBTC = "fbtc"
+UNKNOWN = "unknown"  # a seizure whose type nobody has chosen yet: still a seizure for the labels
 NO_SEIZURE = "none"
-SEIZURE_TYPES = (FOCAL, FBTC, NO_SEIZURE)
+SEIZURE_TYPES = (FOCAL, FBTC, UNKNOWN, NO_SEIZURE)
 _TYPE_ALIASES = {
     "p": FOCAL, "focal": FOCAL, "fs": FOCAL,
     "pg": FBTC, "fbtc": FBTC, "focal_to_bilateral": FBTC, "focal-to-bilateral tonic-clonic": FBTC,
     "focal to bilateral tonic-clonic": FBTC, "gtcs": FBTC, "tonic-clonic": FBTC,
+    "unknown": UNKNOWN, "?": UNKNOWN,
     "": NO_SEIZURE, "none": NO_SEIZURE, "no": NO_SEIZURE,
 }
 
@@ -50,7 +52,7 @@ def normalise_seizure_type(value: Any) -> str:
     key = str(value or "").strip().lower()
     if key in _TYPE_ALIASES:
         return _TYPE_ALIASES[key]
-    raise ValueError(f"unknown seizure type {value!r} (expected one of: focal/P, fbtc/PG, none)")
+    raise ValueError(f"unknown seizure type {value!r} (expected one of: focal/P, fbtc/PG, unknown, none)")
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from inference.core.config import SplitConfig
-from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording
+from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, UNKNOWN, Manifest, Recording
 
 TRAIN, VAL, TEST = "train", "val", "test"
 ROLES = (TRAIN, VAL, TEST)
-_STRATA = (FBTC, FOCAL, NO_SEIZURE)  # priority order when a subject has several types
+# Priority order when a subject has several types; seizures of unknown type are seizures too.
+_STRATA = (FBTC, FOCAL, UNKNOWN, NO_SEIZURE)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def _recordings(manifest: Manifest | Iterable[Recording]) -> list[Recording]:
 
 
 def subject_strata(manifest: Manifest | Iterable[Recording]) -> dict[str, str]:
-    """Subject id -> stratum (fbtc / focal / none), sorted by subject id."""
+    """Subject id -> stratum (fbtc / focal / unknown / none), sorted by subject id."""
     types: dict[str, set[str]] = {}
     for r in _recordings(manifest):
         types.setdefault(r.subject_id, set()).add(r.seizure_type)
@@ -127,11 +128,14 @@ def n_val_subjects(n_train: int, val_fraction: float) -> int:
     return min(n, n_train - 1)
 
 
-def split_subjects(manifest: Manifest | Iterable[Recording], cfg: SplitConfig = SplitConfig()) -> SubjectSplit:
+def split_subjects(manifest: Manifest | Iterable[Recording], cfg: SplitConfig = SplitConfig(),
+                   n_val: Optional[int] = None) -> SubjectSplit:
     """Deterministic subject-wise train / val / test split stratified by seizure type.
 
     ``cfg.n_test_subjects`` are held out (capped so at least one subject trains), with both seizure
-    types among them when possible; ``cfg.val_fraction`` of the remaining subjects validate.
+    types among them when possible; ``cfg.val_fraction`` of the remaining subjects validate, or
+    ``n_val`` of them when given (capped the same way). Whether the result is big enough to train
+    on is ``split_plan.plan_split``'s question.
     """
     strata = subject_strata(manifest)
     rng = random.Random(cfg.seed)
@@ -143,7 +147,8 @@ def split_subjects(manifest: Manifest | Iterable[Recording], cfg: SplitConfig = 
     n_test = max(0, min(int(cfg.n_test_subjects), len(strata) - 1))
     test, rest = _pick(pools, n_test)
     n_train = sum(len(v) for v in rest.values())
-    val, rest = _pick(rest, n_val_subjects(n_train, cfg.val_fraction))
+    want_val = n_val_subjects(n_train, cfg.val_fraction) if n_val is None else max(0, min(int(n_val), n_train - 1))
+    val, rest = _pick(rest, want_val)
     train = sorted(s for v in rest.values() for s in v)
     return SubjectSplit(train, val, test)
 

@@ -30,7 +30,9 @@ def estimate_track(video_path: str | Path, cfg: PoseConfig = PoseConfig(), fps: 
     the keypoints come from ``keypoints_path`` (default: the synthetic sidecar
     ``<video>.keypoints.npz``) and the video is only indexed, not decoded. ``clean=False``
     returns the raw backend output (what the pose cache stores). ``backend``: use this instance
-    instead of ``get_backend(cfg.backend, cfg)``; it is closed at the end.
+    instead of ``get_backend(cfg.backend, cfg)``; it is closed at the end. A backend with
+    ``batch_size`` > 1 gets the sampled frames in groups of that size (``process_batch``), the
+    others one by one (``process``); ``meta["backend_runtime"]`` holds ``backend.runtime()``.
     """
 
     progress = progress or no_progress
@@ -49,14 +51,21 @@ def estimate_track(video_path: str | Path, cfg: PoseConfig = PoseConfig(), fps: 
             backend.start(frame_size)
         else:  # an OpenPose folder holds one file per video frame: give it the frame times
             backend.start(frame_size, times=reader.index.pts_s)  # type: ignore[call-arg]
+        runtime: dict = {}
         try:
             if getattr(backend, "needs_frames", True):
+                batch = max(1, int(getattr(backend, "batch_size", 1)))
+                pending: list[tuple[int, float, np.ndarray]] = []
                 for t, _, rgb in reader.iter_sampled(fps, start_s, end_s):
                     check_cancel(cancel)
-                    k = int(np.searchsorted(times, t - 1e-9))
-                    xy[k], conf[k] = backend.process(t, rgb)
-                    seen[k] = True
-                    progress(k + 1, n, "pose")
+                    pending.append((int(np.searchsorted(times, t - 1e-9)), t, rgb))
+                    if len(pending) >= batch:
+                        _pose_frames(backend, pending, xy, conf, seen)
+                        progress(pending[-1][0] + 1, n, "pose")
+                        pending = []
+                if pending:
+                    _pose_frames(backend, pending, xy, conf, seen)
+                    progress(pending[-1][0] + 1, n, "pose")
             else:  # keypoints from a file: ask at each frame's presentation time
                 pts = reader.index.pts_s[frames]
                 for k in range(n):
@@ -64,14 +73,30 @@ def estimate_track(video_path: str | Path, cfg: PoseConfig = PoseConfig(), fps: 
                     xy[k], conf[k] = backend.process(float(pts[k]), None)  # type: ignore[arg-type]
                 seen[:] = True
                 progress(n, n, "pose")
+            runtime = dict(getattr(backend, "runtime", dict)())
         finally:
             backend.close()
     raw = KeypointTrack(times, xy, conf, frame_size, source=backend.name,
                         meta={"backend": backend.name, "backend_params": backend.params(),
                               "fps": float(fps), "video": str(video_path),
-                              "decode_failures": int((~seen).sum())})
+                              "decode_failures": int((~seen).sum()),
+                              **({"backend_runtime": runtime} if runtime else {})})
     if not clean:
         return raw
     track = clean_track(raw, cfg)
     track.meta["cleaning"] = cfg.to_dict()
     return track
+
+
+def _pose_frames(backend: PoseBackend, pending: list[tuple[int, float, np.ndarray]], xy: np.ndarray,
+                 conf: np.ndarray, seen: np.ndarray) -> None:
+    """Pose ``pending`` = ``[(sample index, time, rgb)]``: one ``process`` call for a single frame
+    with a backend that does not batch, else one ``process_batch`` call."""
+    index = [k for k, _, _ in pending]
+    if len(pending) == 1 and int(getattr(backend, "batch_size", 1)) <= 1:
+        k, t, rgb = pending[0]
+        xy[k], conf[k] = backend.process(t, rgb)
+    else:
+        bxy, bconf = backend.process_batch(np.array([t for _, t, _ in pending]), [f for _, _, f in pending])
+        xy[index], conf[index] = bxy, bconf
+    seen[index] = True

@@ -7,37 +7,41 @@ file). Tracking backends keep state between frames, so one backend instance serv
 Built-in backends (``get_backend(name, cfg)``):
 
 - ``"mediapipe"``: MediaPipe Pose (legacy solution, model inside the wheel, offline), video
-  mode with tracking. See ``inference.pose_mediapipe``.
+  mode with tracking. See ``inference.pose.mediapipe_backend``.
+- ``"onnx"``: a top-down RTMPose / ViTPose model from a local ``.onnx`` file
+  (``PoseConfig.onnx_model``) through onnxruntime, CUDA when present, batched over frames. See
+  ``inference.pose.onnx_backend``.
 - ``"file"``: keypoints from a file the user brings (OpenPose JSON folder, or a Semioscope /
   synthetic-sidecar ``.npz``); ``get_backend("file", cfg, keypoints_path=...)``. See
-  ``inference.keypoint_import``.
+  ``inference.pose.keypoint_files``.
 
-Adding a backend, e.g. an ONNX pose model from a local file, without touching any caller::
+Adding a backend without touching any caller::
 
-    # my_onnx_pose.py
-    import numpy as np, onnxruntime as ort
-    from inference.pose import PoseBackend, register_backend
+    # my_pose.py
+    import numpy as np
+    from inference.pose.backend import PoseBackend
+    from inference.pose.registry import register_backend
 
-    class OnnxPose(PoseBackend):
-        name = "onnx"
-        def __init__(self, cfg, model_path="/models/pose.onnx"):
-            self.cfg, self.model_path = cfg, model_path
+    class MyPose(PoseBackend):
+        name = "my-pose"
+        def __init__(self, cfg, **kwargs):
+            self.cfg = cfg
         def params(self):            # everything that changes the output (cache key)
-            return {"model": self.model_path, "model_sha": sha256_of(self.model_path)}
+            return {"model": "my-pose-v1"}
         def start(self, frame_size):
-            self.session = ort.InferenceSession(self.model_path)
+            self.model = load_my_model()
         def process(self, t, rgb):   # -> xy [14, 2] float32 pixels (NaN missing), conf [14]
-            heatmaps = self.session.run(None, {"input": preprocess(rgb)})[0]
-            return decode_to_14_joints(heatmaps, rgb.shape)   # map to inference.joints order
+            return run_and_map_to_14_joints(self.model, rgb)   # inference.pose.joints order
         def close(self):
-            self.session = None
+            self.model = None
 
-    register_backend("onnx", lambda cfg, **kw: OnnxPose(cfg, **kw))
+    register_backend("my-pose", lambda cfg, **kw: MyPose(cfg, **kw))
 
-Then ``PoseConfig(backend="onnx")`` works everywhere: ``estimate_track``, ``cached_track``
-(its cache key includes ``params()``), the engine and ``semioscope pose --backend onnx`` once
+Then ``PoseConfig(backend="my-pose")`` works everywhere: ``estimate_track``, ``cached_track``
+(its cache key includes ``params()``), the engine and ``semioscope pose --backend my-pose`` once
 the module is imported (list it in the ``SEMIOSCOPE_POSE_PLUGINS`` environment variable,
-comma-separated module names, and it is imported on first use of the registry).
+comma-separated module names, and it is imported on first use of the registry). A backend that
+is faster on several frames at once sets ``batch_size`` and overrides ``process_batch``.
 """
 from __future__ import annotations
 
@@ -51,10 +55,14 @@ from inference.core.errors import SemioscopeError
 from inference.pose.backend import PoseBackend
 from inference.pose.keypoint_files import FileKeypointBackend
 from inference.pose.mediapipe_backend import MediaPipePoseBackend
+from inference.pose.onnx_backend import OnnxPoseBackend
 
 BackendFactory = Callable[..., PoseBackend]
 _REGISTRY: dict[str, BackendFactory] = {}
 _PLUGINS_LOADED = False
+#: Backends that use the whole machine from one process (all cores, or a GPU) and batch frames:
+#: callers pose with them in one process unless the user asks for more (``one_process_backend``).
+_ONE_PROCESS = {"onnx"}
 
 
 def register_backend(name: str, factory: BackendFactory) -> None:
@@ -69,6 +77,12 @@ def _load_plugins() -> None:
     _PLUGINS_LOADED = True
     for mod in filter(None, (m.strip() for m in os.environ.get("SEMIOSCOPE_POSE_PLUGINS", "").split(","))):
         importlib.import_module(mod)
+
+
+def one_process_backend(name: str) -> bool:
+    """Whether ``name`` should pose a video in one process by default (no parallel chunks): its
+    model already uses every core or a GPU, and K copies of it would only compete."""
+    return name in _ONE_PROCESS
 
 
 def available_backends() -> list[str]:
@@ -95,7 +109,12 @@ def _file_factory(cfg: PoseConfig, keypoints_path: str | Path | None = None, **k
     return FileKeypointBackend(cfg, keypoints_path=keypoints_path, **kwargs)
 
 
+def _onnx_factory(cfg: PoseConfig, **kwargs: Any) -> PoseBackend:
+    return OnnxPoseBackend(cfg, **kwargs)
+
+
 register_backend("mediapipe", _mediapipe_factory)
+register_backend("onnx", _onnx_factory)
 register_backend("file", _file_factory)
 
 

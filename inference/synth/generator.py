@@ -19,9 +19,9 @@ import queue
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -31,46 +31,13 @@ from inference.core.progress import CancelToken, ProgressFn, check_cancel
 from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure, save_manifest
 from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
-from inference.synth.appearance import sample_look
-from inference.synth.behaviour import pose_at
-from inference.synth.body import Camera, forward
-from inference.synth.plans import plan_recording, sample_traits
-from inference.synth.render import VIEW_EXTENT, NightLook, PatientPainter, blur_face, make_background
+from inference.synth.config import SynthConfig
+from inference.synth.scene import RecordingScene
+from inference.synth.seeds import _derive, _rng
 from inference.video.writer import VideoWriter
 
 GENERATOR_VERSION = 1
 ANNOTATION_FORMAT = "semioscope.synth-annotations"
-# Night-mode sensor noise changes every NOISE_HOLD frames: fresh noise in every frame costs the
-# encoder ~5x the bits of a day recording for grain that compression mostly removes anyway.
-NOISE_HOLD = 3
-
-
-@dataclass(frozen=True)
-class SynthConfig:
-    """What a synthetic dataset looks like. Durations in seconds; ``size`` is (width, height)."""
-
-    size: tuple[int, int] = (640, 480)
-    fps: float = 30.0
-    recordings_per_subject: tuple[int, int] = (1, 3)  # inclusive range
-    duration_s: tuple[float, float] = (150.0, 300.0)  # per recording, inclusive range
-    seizure_probability: float = 0.8  # for recordings after a subject's first (which always has one)
-    night_fraction: float = 0.3  # share of subjects filmed in infrared night mode
-    staff_probability: float = 0.5  # chance a recording has staff walking through
-    prodrome: bool = False  # pre-ictal restlessness growing toward clinical onset (forecasting)
-    codec: str = "mpeg4"  # or "libx264"
-    face_blur: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
-
-
-def _rng(*keys: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([int(k) & 0xFFFFFFFF for k in keys]))
-
-
-def _derive(*keys: int) -> int:
-    return int(np.random.SeedSequence([int(k) & 0xFFFFFFFF for k in keys]).generate_state(1)[0])
 
 
 def subject_seizure_type(index: int) -> str:
@@ -80,72 +47,6 @@ def subject_seizure_type(index: int) -> str:
 
 def _r3(x: float) -> float:
     return round(float(x), 3)
-
-
-class RecordingScene:
-    """Everything needed to draw one recording: look, camera, behaviour plan, static background.
-
-    ``frame(k)`` draws frame ``k`` and returns ``(rgb [H, W, 3] uint8, xy [14, 2] pixels,
-    visible [14] bool)``; frames can be drawn in any order (each is a pure function of time).
-    """
-
-    def __init__(self, seed: int, config: SynthConfig = SynthConfig(), seizure_type: str = FOCAL,
-                 duration_s: Optional[float] = None, eeg_onset_s: Optional[float] = None,
-                 subject_seed: Optional[int] = None, night: Optional[bool] = None):
-        if seizure_type not in (FOCAL, FBTC, NO_SEIZURE):
-            raise ValueError(f"seizure_type must be focal, fbtc or none, got {seizure_type!r}")
-        self.seed = int(seed)
-        self.config = config
-        self.seizure_type = seizure_type
-        self.subject_seed = int(seed if subject_seed is None else subject_seed)
-        if night is None:
-            night = bool(_rng(self.subject_seed, 3).random() < config.night_fraction)
-        self.look = look = sample_look(_rng(self.subject_seed, 1), night)
-        self.traits = sample_traits(_rng(self.subject_seed, 2))
-        rng = _rng(seed, 7)
-        if duration_s is None:
-            duration_s = float(rng.uniform(*config.duration_s))
-        self.fps = fps = float(config.fps)
-        self.n_frames = max(1, int(round(duration_s * fps)))
-        self.duration_s = self.n_frames / fps
-        self.size = w, h = int(config.size[0]), int(config.size[1])
-        # The same room for every recording of a subject, with a slightly moved camera.
-        self.camera = cam = Camera.fit(
-            (w, h), look.cam_angle + float(rng.normal(0, 0.03)), look.cam_tilt,
-            look.cam_zoom * float(rng.uniform(0.97, 1.0)),
-            (look.cam_offset[0] + float(rng.normal(0, 0.05)), look.cam_offset[1] + float(rng.normal(0, 0.05))),
-            VIEW_EXTENT)
-        self.plan = plan_recording(_rng(seed, 8), self.duration_s, self.traits, seizure_type, eeg_onset_s,
-                                   prodrome=config.prodrome, staff_probability=config.staff_probability)
-        self.background = make_background(look, cam, (w, h), _rng(self.subject_seed, 4))
-        self.painter = PatientPainter(look, cam, (w, h))
-        self.night_look = NightLook((w, h), look.noise_sigma, _rng(seed, 9)) if look.night else None
-        self._noise_seed = _derive(seed, 10)
-        self._mask = np.zeros((h, w), np.uint8)
-
-    def frame(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        w, h = self.size
-        t = k / self.fps
-        p = pose_at(self.plan, t)
-        J = self.camera.to_px(forward(p, self.look.body))
-        img = self.background.copy()
-        self.painter.draw_patient(img, J, p)
-        if self.config.face_blur:
-            blur_face(img, J[0], self.painter.head_r)
-        vis = (J[:, 0] >= 0) & (J[:, 0] <= w - 1) & (J[:, 1] >= 0) & (J[:, 1] <= h - 1)
-        for s in self.plan.staff:
-            pos = s.position(t)
-            if pos is None:
-                continue
-            self._mask[:] = 0
-            self.painter.draw_staff(img, self._mask, pos[0], pos[1], pos[2], s.direction)
-            ji = np.clip(np.round(J).astype(int), [0, 0], [w - 1, h - 1])
-            vis &= self._mask[ji[:, 1], ji[:, 0]] == 0
-            break
-        if self.night_look is not None:
-            # Noise frame chosen from a seed, so any frame can be drawn on its own.
-            img = self.night_look.apply(img, ((k // NOISE_HOLD) * 2654435761 + self._noise_seed) % 1000003)
-        return img, J, vis
 
 
 class _ThreadedSink:
@@ -265,7 +166,8 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
                      "start_s": _r3(a.start_s), "end_s": _r3(a.end_s)} for a in plan.actions],
         "subject": {"look": look.summary(), "prodrome_kind": scene.traits.prodrome_kind,
                     "focal_side": scene.traits.focal_side, "focal_focus": scene.traits.focal_focus},
-        "camera": {"pixels_per_metre": round(scene.camera.ppm, 3)},
+        "camera": scene.camera_summary(),  # placement, and for oblique views position, aim, focal length
+        "blanket": scene.blanket_summary(),
         "seed": int(seed),
         "subject_seed": scene.subject_seed,
         "config": config.to_dict(),

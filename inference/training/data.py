@@ -7,7 +7,7 @@ uses) and the crops of all frames are cached on disk per recording, so any windo
 decode or crop again.
 
 Keypoints are prepared exactly as the engine prepares them: the track (ground-truth sidecar,
-keypoint file/folder, or the cached MediaPipe pose) is resampled to the 6 fps grid with a
+keypoint file/folder, or the cached MediaPipe or ONNX pose) is resampled to the 6 fps grid with a
 tolerance of half a step, then cleaned with ``track_cleaning.clean_track``.
 
 Cache entry (``ROOT/clips/<key>/``, a folder named by a hash of: video fingerprint, keypoint identity, pose cleaning
@@ -50,10 +50,11 @@ from inference.pose.joints import NUM_JOINTS
 from inference.pose.keypoint_files import keypoints_fingerprint, load_keypoints, resolve_keypoint_file
 from inference.pose.keypoints import KeypointTrack
 from inference.pose.parallel import default_pose_workers, estimate_track_parallel
-from inference.pose.registry import get_backend
+from inference.pose.registry import get_backend, one_process_backend
 from inference.video.reader import VideoReader
 
 CACHE_VERSION = 1
+POSE_BACKENDS = ("mediapipe", "onnx")  # keypoint specs that name a pose backend
 _CHUNK = 30  # sampled frames cropped per call (one 5 s window's worth)
 
 
@@ -62,14 +63,15 @@ _CHUNK = 30  # sampled frames cropped per call (one 5 s window's worth)
 @dataclass(frozen=True)
 class KeypointSource:
     """Where keypoints come from: ``gt`` (the generator's sidecar ``<video stem>.keypoints.npz``),
-    ``mediapipe`` (the pose cache, computing the pose when missing) or a file/folder path."""
+    ``mediapipe`` or ``onnx`` (that pose backend through the pose cache, computing the pose when
+    missing; onnx's model is ``PoseConfig.onnx_model``) or a file/folder path."""
 
     spec: str = "gt"
-    pose_workers: int = 0  # processes posing a video on a pose-cache miss (0: cores - 1)
+    pose_workers: int = 0  # processes posing a video on a pose-cache miss (0: cores - 1; 1 for onnx)
 
     @property
     def is_pose(self) -> bool:
-        return self.spec == "mediapipe"
+        return self.spec in POSE_BACKENDS
 
 
 def load_track(rec: Recording, source: KeypointSource, pose_cfg: PoseConfig, fps: float = 6.0,
@@ -81,12 +83,12 @@ def load_track(rec: Recording, source: KeypointSource, pose_cfg: PoseConfig, fps
         track = load_keypoints(path)
         return track, {"kind": "file", "fingerprint": keypoints_fingerprint(path), "source": track.source}
 
-    cfg = pose_cfg.replace(backend="mediapipe")
+    cfg = pose_cfg.replace(backend=source.spec)
     fp = file_fingerprint(rec.video)
-    backend = get_backend("mediapipe", cfg)
+    backend = get_backend(source.spec, cfg)
     ident = {"kind": "pose", "backend": backend.name, "params": backend.params()}
     raw = lookup_track(rec.video, backend, cfg, cache_dir=pose_cache_dir, fingerprint=fp, fps=fps)
-    workers = source.pose_workers or default_pose_workers()
+    workers = source.pose_workers or (1 if one_process_backend(source.spec) else default_pose_workers())
     if raw is None and workers > 1:  # posed by several processes, stored in the shared pose cache
         raw = estimate_track_parallel(rec.video, cfg, fps, workers, progress=progress, cancel=cancel)
         store_track(rec.video, backend, cfg, raw, pose_cache_dir, fp, fps)

@@ -36,9 +36,11 @@ from inference.core.config import PoseConfig, SplitConfig
 from inference.core.errors import SemioscopeError
 from inference.core.progress import CancelToken, ProgressFn, no_progress
 from inference.dataset.manifest import Manifest, load_manifest
+from inference.dataset.split_plan import check_stored_split
 from inference.dataset.splits import SubjectSplit
 from inference.detector.checkpoint import load_run
 from inference.training.metrics import fmt_pm, majority_class, random_chance, segment_metrics
+from inference.training.operating_point import assess_operating_point, summary_line
 from inference.training.prepared import prepare_data
 from inference.training.scoring import (
     TOL_AFTER_S,
@@ -125,8 +127,8 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
     rc = loaded.run_config
     manifest = manifest_for_run(run_dir, rc, manifest, log)
     split = SubjectSplit.from_dict(rc.get("split", {}))
-    if not split.test:
-        raise SemioscopeError(f"{run_dir / 'run.json'}: the run has no test subjects to evaluate")
+    for w in check_stored_split(split, manifest, str(run_dir / "run.json")):  # before any decoding
+        log(f"warning: {w}")
     seg = loaded.segment_config
     data = prepare_data(manifest, seg, loaded.clip_config, SplitConfig(), PoseConfig.from_dict(rc.get("pose")),
                         rc.get("keypoint_source", "gt"), cache_dir, split=split, roles=("test",),
@@ -174,6 +176,10 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
                     "tolerance_after_s": TOL_AFTER_S, "stride_s": seg.review_stride_s,
                     "alarm_time": "event start + max(window_s, min_duration_s)"},
         "counts": data.counts.get("test", {}),
+        "operating_point": assess_operating_point(ev, seg_m, baselines["one_class"]),
+        "summary": summary_line(ev),
+        # What the run's own choices rest on (too little validation data, an unmet false-alarm limit).
+        "run_warnings": list(rc.get("training", {}).get("warnings", [])),
         # Every scored test window, so anyone can recompute the figures or compare runs.
         "predictions": [{"recording_id": it[0], "start_s": it[1], "label": it[2], "prob": float(p)}
                         for it, p in zip(test.items, prob)],
@@ -182,10 +188,18 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
         result["figures"] = _plot_curves(y, prob, run_dir, f"{rc.get('preset')} {rc['finetune'].get('mode')}")
         atomic_write_json(run_dir / EVAL_JSON, json_safe(result))
         atomic_write_text(run_dir / EVAL_MD, evaluation_markdown(result))
-    log(f"test: AUROC {seg_m['auroc']:.3f}, AUPRC {seg_m['auprc']:.3f}, F1 {seg_m['f1']:.3f}; events: "
-        f"{ev['detected']}/{ev['seizures']} seizures detected, {ev['false_alarms_per_hour']:.2f} false alarms/h"
+    log(f"held-out evaluation: AUROC {seg_m['auroc']:.3f}, AUPRC {seg_m['auprc']:.3f}, F1 {seg_m['f1']:.3f}"
         + (f" -> {run_dir / EVAL_MD}" if write else ""))
     return result
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The evaluation's summary as printed last by ``train`` and ``evaluate``: a degenerate operating
+    point first, then the run's caveats, then false alarms/h, time under alarm, sensitivity, latency."""
+    op = result.get("operating_point") or {}
+    lines = [op["message"]] if op.get("message") else []
+    lines += [f"warning: {w}" for w in result.get("run_warnings", [])]
+    return lines + [result.get("summary") or summary_line(result["events"])]
 
 
 def json_safe(obj: Any) -> Any:
@@ -222,8 +236,14 @@ def evaluation_markdown(result: dict[str, Any]) -> str:
     ev = result["events"]
     name = f"Proposed ({result['model']})"
     model_row = result.get("seeds", {}).get("segment_mean_sd") or seg
-    lines = [f"# Evaluation of `{result['run']}`", "",
-             f"Held-out test subjects: {', '.join(result['test_subjects'])}; "
+    op = result.get("operating_point") or {}
+    lines = [f"# Evaluation of `{result['run']}`", ""]
+    if op.get("message"):
+        lines += [f"**{op['message']}**", ""]
+    lines += [f"**Summary**: {result.get('summary') or summary_line(ev)}.", ""]
+    if result.get("run_warnings"):
+        lines += ["Caveats of this run:", ""] + [f"- {w}" for w in result["run_warnings"]] + [""]
+    lines += [f"Held-out test subjects: {', '.join(result['test_subjects'])}; "
              f"{seg['n']} windows ({seg['n_ictal']} ictal); threshold {result['threshold']:.3f} (chosen on validation)."]
     if "seeds" in result:
         lines.append(f"Model rows are mean ± sd over {result['seeds']['n']} training seeds "

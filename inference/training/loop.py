@@ -4,6 +4,8 @@ separate step (``evaluation.evaluate_run``; ``semioscope train`` runs both).
 
 Phases of ``train_run``:
 
+0. Plan the subject split (``dataset.split_plan``): adapted, and said so, when the manifest has
+   too few subjects for the one asked for; an error with the remedy, in seconds, when no split fits.
 1. Set up or resume (``train_state``): an existing run is never trained over without ``resume``;
    a resumed run keeps its settings (all but ``config.RESUMABLE_CHANGES``) and its manifest.
 2. Build the detector (preset, optional pretrained encoder), apply the fine-tuning mode and log
@@ -18,7 +20,8 @@ Phases of ``train_run``:
 5. Epochs with early stopping: each epoch trains on the windows ``sampling.epoch_order`` gives
    (long interictal recordings: every ictal window plus a fresh draw of interictal ones) with
    left-right flip augmentation, then checks validation (``validation.check_epoch``: AUROC, loss,
-   the threshold maximising F1 or Youden's J; ``val_interictal_per_ictal`` checks one fixed draw).
+   the threshold maximising F1 or Youden's J; ``val_interictal_per_ictal`` checks one fixed draw;
+   too few validation subjects or ictal windows for that choice is a warning kept in run.json).
    The best epoch (AUROC, then loss) is saved as the run's model with its threshold; the training
    state is saved after every epoch so ``resume`` continues. Training stops after ``patience``
    epochs without improvement (never before ``min_epochs``).
@@ -50,6 +53,7 @@ from inference.core.errors import SemioscopeError
 from inference.core.progress import CancelToken, ProgressFn, check_cancel, no_progress
 from inference.core.run_folder import RUN_JSON
 from inference.dataset.manifest import Manifest
+from inference.dataset.split_plan import SplitPlan, plan_split
 from inference.dataset.splits import SubjectSplit
 from inference.detector.checkpoint import LoadedDetector, load_run, make_run_config, save_run
 from inference.detector.finetune_modes import apply_mode, describe_counts
@@ -67,7 +71,12 @@ from inference.training.train_state import (
     restore_training_state,
     save_training_state,
 )
-from inference.training.validation import check_epoch, event_rules_on_validation, threshold_on_all_windows
+from inference.training.validation import (
+    check_epoch,
+    event_rules_on_validation,
+    selection_warnings,
+    threshold_on_all_windows,
+)
 
 
 @dataclass
@@ -82,6 +91,9 @@ class TrainOutcome:
     counts: dict[str, Any]
     stopped_early: bool
     events: dict[str, Any] = field(default_factory=dict)  # the run's event rules (EventConfig as a dict)
+    warnings: list[str] = field(default_factory=list)  # what the run's choices rest on (run.json training.warnings)
+    split: dict[str, Any] = field(default_factory=dict)  # run.json "split" (with "adapted" when it was)
+    validation_events: Optional[dict[str, Any]] = None  # the chosen event rule's figures on validation
 
 
 def warmup_cosine(total_steps: int, warmup_steps: int) -> Callable[[int], float]:
@@ -102,14 +114,27 @@ def train_run(manifest: Manifest, run_dir: str | Path, tcfg: TrainConfig = Train
               pose_cfg: PoseConfig = PoseConfig(), cache_dir: Optional[str | Path] = None,
               resume: bool = False, progress: ProgressFn = no_progress,
               prep_progress: ProgressFn = no_progress, log: Callable[[str], None] = print,
-              cancel: Optional[CancelToken] = None, split: Optional[SubjectSplit] = None) -> TrainOutcome:
+              cancel: Optional[CancelToken] = None, split: Optional[SubjectSplit | SplitPlan] = None
+              ) -> TrainOutcome:
     """Train one run into ``run_dir`` (phases in the module docstring) and return a summary.
-    Evaluation on the test subjects is a separate step (``evaluation.evaluate_run``)."""
+    Evaluation on the test subjects is a separate step (``evaluation.evaluate_run``).
+
+    ``split``: a fixed SubjectSplit (e.g. another seed of a stored run), a ``SplitPlan``, or None to
+    plan one from ``split_cfg`` here, first, so a manifest too small to split fails in seconds."""
     run_dir = Path(run_dir)
+    if split is None:
+        split = plan_split(manifest, split_cfg, need_test=split_cfg.n_test_subjects > 0)
+    if isinstance(split, SplitPlan):
+        if split.note:
+            log(split.note)
+        split_cfg, split_record, split = split.config, split.to_dict(), split.split
+    else:
+        split_record = None
     with torch_threads(tcfg.threads):
         saved_state = read_resume_state(run_dir, tcfg, manifest, resume)
         run_dir.mkdir(parents=True, exist_ok=True)
         run = _TrainingRun(manifest, run_dir, tcfg, seg_cfg, clip_cfg, split_cfg, event_cfg, pose_cfg, log, cancel)
+        run.split_record = split_record
         run.build_model()
         run.prepare_windows(Path(cache_dir) if cache_dir else cache_root(), split, prep_progress)
         run.set_up_optimiser()
@@ -118,8 +143,10 @@ def train_run(manifest: Manifest, run_dir: str | Path, tcfg: TrainConfig = Train
         run.final_threshold(record)
         events, rule_choice = run.event_rules(record)
         rc = run.write_final_run_json(record, events, rule_choice)
+    chosen = next((r for r in rule_choice.get("grid", []) if r["chosen"]), None)
     return TrainOutcome(run_dir, record.best_epoch + 1, len(record.history), record.threshold, record.best_val,
-                        record.train_seconds, run.prep_seconds, run.data.counts, record.stopped_early, rc["events"])
+                        record.train_seconds, run.prep_seconds, run.data.counts, record.stopped_early, rc["events"],
+                        list(rc["training"]["warnings"]), rc["split"], chosen)
 
 
 class _TrainingRun:
@@ -151,6 +178,8 @@ class _TrainingRun:
         self.event_cfg, self.pose_cfg = event_cfg, pose_cfg
         self.log, self.cancel = log, cancel
         self._best_run: Optional[LoadedDetector] = None
+        self.split_record: Optional[dict[str, Any]] = None  # a SplitPlan's record; None: from split_cfg
+        self.warnings: list[str] = []  # what the run's choices rest on (run.json training.warnings)
 
     # -- 2. the model ---------------------------------------------------------------------------
 
@@ -188,6 +217,9 @@ class _TrainingRun:
         if c["train"]["ictal"] == 0 or c["train"]["interictal"] == 0:
             raise SemioscopeError(f"{self.manifest.path or 'manifest'}: training windows need both classes "
                                   f"(ictal {c['train']['ictal']}, interictal {c['train']['interictal']})")
+        for w in selection_warnings(len(data.split.val), c["val"]["ictal"]):
+            log(f"warning: {w}")
+            self.warnings.append(w)
         self.val_check = validation_check_windows(data.val, tcfg.val_interictal_per_ictal, tcfg.seed)
         if self.val_check is not data.val:
             log(f"per-epoch validation on {len(self.val_check)} of {len(data.val)} windows (every ictal one, "
@@ -287,6 +319,7 @@ class _TrainingRun:
         if tcfg.mode != "full":
             self.model.encoder.eval()  # frozen weights: keep encoder dropout off
         order = epoch_order(len(train), train.labels, tcfg.seed, epoch, tcfg.balance, tcfg.interictal_per_ictal)
+        # Flip and joint dropout draw from one per-epoch stream, so a resumed epoch replays them.
         flip_rng = np.random.default_rng([tcfg.seed, epoch, 7]) if tcfg.augment else None
         targets = train.targets
         dev = self.device.torch_device()
@@ -298,7 +331,8 @@ class _TrainingRun:
                 continue
             y = torch.from_numpy(targets[idx]).to(dev)
             with self.device.autocast():
-                logits, _ = forward_windows(self.model, train, idx, self.device, self.train_tokens, flip_rng)
+                logits, _ = forward_windows(self.model, train, idx, self.device, self.train_tokens, flip_rng,
+                                            tcfg.joint_dropout)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y,
                                                                         pos_weight=self.pos_weight)
             self.optimizer.zero_grad(set_to_none=True)
@@ -344,6 +378,7 @@ class _TrainingRun:
         rc["training"] = self._run_config(record, record.threshold)["training"]
         rc["training"]["stopped_early"] = record.stopped_early
         rc["training"]["event_rule_choice"] = rule_choice
+        rc["training"]["warnings"] = self.warnings + ([rule_choice["note"]] if rule_choice.get("note") else [])
         rc["threshold"] = float(record.threshold)
         rc["events"] = events.replace(threshold=float(record.threshold)).to_dict()
         atomic_write_json(self.run_dir / RUN_JSON, jsonable(rc))
@@ -356,10 +391,11 @@ class _TrainingRun:
             events=self.event_cfg, threshold=threshold, keypoint_source=tcfg.keypoints,
             manifest_hash=manifest.content_hash(),
             manifest_path=str(Path(manifest.path).resolve()) if manifest.path else "",
-            split={**self.data.split.to_dict(), "seed": split_cfg.seed, "n_test_subjects": split_cfg.n_test_subjects,
-                   "val_fraction": split_cfg.val_fraction},
-            training={**tcfg.to_dict(), "counts": self.data.counts, "best_epoch": record.best_epoch + 1,
-                      "epochs_run": len(record.history), "train_seconds": round(record.train_seconds, 1),
+            split=self.split_record or {**self.data.split.to_dict(), "seed": split_cfg.seed,
+                                        "n_test_subjects": split_cfg.n_test_subjects,
+                                        "val_fraction": split_cfg.val_fraction},
+            training={**tcfg.to_dict(), "counts": self.data.counts, "warnings": list(self.warnings),
+                      "best_epoch": record.best_epoch + 1, "epochs_run": len(record.history), "train_seconds": round(record.train_seconds, 1),
                       "prep_seconds": round(self.prep_seconds, 1), "val": record.best_val,
                       "device": self.device.name, "pos_weight": float(self.pos_weight), "peak_lr": tcfg.peak_lr},
             pose=self.pose_cfg.to_dict())

@@ -28,6 +28,25 @@ from inference.training.scoring import (
 
 BEST_VAL_METRICS = ("accuracy", "auroc", "auprc", "f1", "precision", "recall")  # kept in run.json
 
+# Below these, the best epoch and the threshold are picked on a handful of windows from one person:
+# AUROC moves by 0.05 with one window's rank, and one subject's habits decide the threshold.
+MIN_SELECTION_SUBJECTS = 2
+MIN_SELECTION_ICTAL_WINDOWS = 20
+
+
+def selection_warnings(n_val_subjects: int, n_val_ictal: int) -> list[str]:
+    """Why the epoch and threshold choice rests on too little validation data (empty when it does not)."""
+    short = []
+    if n_val_subjects < MIN_SELECTION_SUBJECTS:
+        short.append(f"{n_val_subjects} validation subject{'' if n_val_subjects == 1 else 's'} "
+                     f"(fewer than {MIN_SELECTION_SUBJECTS})")
+    if n_val_ictal < MIN_SELECTION_ICTAL_WINDOWS:
+        short.append(f"{n_val_ictal} ictal validation windows (fewer than {MIN_SELECTION_ICTAL_WINDOWS})")
+    if not short:
+        return []
+    return [f"the choice of epoch and threshold rests on too little data: {' and '.join(short)}; add validation "
+            f"subjects with seizures (--val-subjects N, or more subjects in the manifest)"]
+
 
 @dataclass
 class EpochCheck:
@@ -101,12 +120,33 @@ def event_rules_on_validation(loaded, data: PreparedData, manifest: Manifest, se
     for r in rows:
         log(f"  {r['min_duration_s']:4g} s / {r['smooth_windows']} windows -> {r['detected']}/{r['seizures']}, "
             f"{r['false_alarms_per_hour']:.2f}/h{'  <- chosen' if r['chosen'] else ''}")
-    best = next((r for r in rows if r["chosen"]), None)
-    if best is not None and not best["feasible"]:
-        log(f"warning: no option reaches <= {tcfg.max_false_alarms_per_hour:g} false alarms/h on validation; "
-            f"chose the fewest")
+    note = false_alarm_limit_note(rows, tcfg.max_false_alarms_per_hour)
+    if note:
+        log(f"warning: {note}")
     info = {"source": "validation", "max_false_alarms_per_hour": tcfg.max_false_alarms_per_hour,
+            "limit_met": not note, "note": note,
             "threshold": base.threshold, "chosen": {"min_duration_s": chosen.min_duration_s,
                                                     "smooth_windows": chosen.smooth_windows},
             "validation_recordings": [t.recording_id for t, _ in traces], "seconds": round(secs, 1), "grid": rows}
     return chosen, info
+
+
+def false_alarm_limit_note(rows: list[dict[str, Any]], limit: float) -> str:
+    """Why the false-alarm limit did not decide the event rules on validation ('' when it did):
+    validation too short to measure it, or no option meeting it (the rules then only maximise
+    sensitivity, so the run's false-alarm rate is unchecked)."""
+    if not rows:
+        return ""
+    hours = rows[0]["interictal_hours"]
+    if hours <= 0:
+        return ("validation has no interictal time outside the seizures' scoring margins (EEG onset - 30 s to end "
+                "+ 60 s), so false alarms could not be counted; the event rules were chosen for sensitivity alone")
+    if hours * limit < 1.0:
+        return (f"validation holds {60 * hours:.1f} interictal minutes, too few to check <= {limit:g} false alarms/h "
+                f"(one false alarm would be {1 / hours:.1f}/h); the event rules were "
+                f"chosen for sensitivity alone")
+    if not any(r["feasible"] for r in rows):
+        fewest = min(r["false_alarms_per_hour"] for r in rows)
+        return (f"no event rule met <= {limit:g} false alarms/h on validation (fewest: {fewest:.2f}/h); the rules "
+                f"were chosen for sensitivity, then fewest false alarms, so expect more than {limit:g}/h")
+    return ""
