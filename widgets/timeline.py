@@ -117,6 +117,7 @@ class TimelineWidget(QWidget):
         self.threshold_control = ThresholdControl(self)  # the threshold typed (the line is dragged)
         self.threshold_control.valueEdited.connect(self.thresholdChangeFinished.emit)
         self.threshold_control.resetRequested.connect(self.thresholdResetRequested.emit)
+        head.addSpacing(12)  # keeps "Forecast" and "Threshold" apart
         head.addWidget(self.threshold_control)
         lay.addLayout(head)
 
