@@ -7,7 +7,10 @@ project keeps lives in a named folder under this root, so one place can list and
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Optional
 
 import platformdirs
 
@@ -21,7 +24,6 @@ TOKENS = "tokens"
 INDEX = "index"
 DEMO = "demo"
 LOGS = "logs"
-CACHE_KINDS = (POSE, CLIPS, TOKENS, INDEX)
 
 
 def cache_root() -> Path:
@@ -35,3 +37,83 @@ def cache_root() -> Path:
 def cache_dir(kind: str) -> Path:
     """``<cache root>/<kind>`` (not created: writers create what they write)."""
     return cache_root() / kind
+
+#: The caches that only hold what can be recomputed (cleared by ``semioscope cache --clear``).
+DERIVED_KINDS = (POSE, CLIPS, TOKENS, INDEX)
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One entry of a cache folder (a file, or a folder such as a clip-cache entry)."""
+
+    kind: str
+    path: Path
+    size: int  # bytes, recursively
+    last_used: float  # newest modification time inside, seconds since the epoch
+
+
+def _entry(kind: str, path: Path) -> CacheEntry:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    stats = [p.stat() for p in files]
+    return CacheEntry(kind, path, sum(s.st_size for s in stats),
+                      max((s.st_mtime for s in stats), default=path.stat().st_mtime))
+
+
+def cache_entries(kinds: Iterable[str] = DERIVED_KINDS, root: Optional[Path] = None) -> list[CacheEntry]:
+    """Every entry of the given caches under ``root`` (default: the cache root)."""
+    root = Path(root) if root is not None else cache_root()
+    out = []
+    for kind in kinds:
+        folder = root / kind
+        if folder.is_dir():
+            out.extend(_entry(kind, p) for p in sorted(folder.iterdir()))
+    return out
+
+
+def clear_caches(kinds: Iterable[str] = DERIVED_KINDS, root: Optional[Path] = None) -> int:
+    """Delete the given caches' contents; returns the bytes freed."""
+    entries = cache_entries(kinds, root)
+    for e in entries:
+        _remove(e.path)
+    return sum(e.size for e in entries)
+
+
+def trim_caches(budget_bytes: int, kinds: Iterable[str] = DERIVED_KINDS, root: Optional[Path] = None) -> int:
+    """Delete the least recently used entries until the caches fit ``budget_bytes``; returns the
+    bytes freed. Everything deleted is recomputed when next needed."""
+    entries = sorted(cache_entries(kinds, root), key=lambda e: e.last_used)
+    total = sum(e.size for e in entries)
+    freed = 0
+    for e in entries:
+        if total - freed <= budget_bytes:
+            break
+        _remove(e.path)
+        freed += e.size
+    return freed
+
+
+def parse_size(text: str) -> int:
+    """``"500M"``, ``"20G"``, ``"1.5T"`` or a byte count -> bytes (ValueError when malformed)."""
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = t[-1:] if t[-1:] in _UNITS and not t[-1:].isdigit() else ""
+    value = float(t[: len(t) - len(unit)])
+    if value < 0:
+        raise ValueError(f"negative size {text!r}")
+    return int(value * _UNITS[unit])
+
+
+def format_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
+            return f"{size:.0f} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
