@@ -122,6 +122,10 @@ def test_oblique_views_are_perspective_not_a_scaled_ceiling():
         res, ratio, head_up = _perspective_figures(foot)
         # From the foot end the torso is farther than the legs: it looks shorter, and higher up.
         assert res > 0.005 and ratio < 0.8 and head_up, (s, res, ratio)
+        # Not mirrored: facing the camera, the patient's right side is on the image's left.
+        _, J, _ = foot.frame(0)
+        assert J[JI["right_shoulder"], 0] < J[JI["left_shoulder"], 0]
+        assert J[JI["right_hip"], 0] < J[JI["left_hip"], 0]
         corner = _scene("corner", 200 + s)
         res, ratio, _ = _perspective_figures(corner)
         assert res > 0.005 and abs(np.log(ratio)) > 0.1, (s, res, ratio)
