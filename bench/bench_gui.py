@@ -241,11 +241,11 @@ def bench_video(app, win, video: Path, args, label: str, full: bool) -> None:
         sampled: list[float] = []
 
         def on_frame(frame, t, rgb, arrival=arrival):
-            if win.clock.playing:
+            if win.clock is not None and win.clock.playing:  # a queued frame may arrive after close
                 arrival.append(win.clock.now()[0] - t)
 
         def sample(sampled=sampled):
-            if win.clock.playing and win.shown_frame >= 0:
+            if win.clock is not None and win.clock.playing and win.shown_frame >= 0:
                 sampled.append(win.clock.now()[0] - win.reader.frame_to_time(win.shown_frame))
 
         timer = QTimer()
