@@ -19,7 +19,7 @@ from typing import Any, Iterable, Optional
 
 from inference.core.config import SplitConfig
 from inference.core.errors import SplitError
-from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording
+from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, UNKNOWN, Manifest, Recording
 from inference.dataset.splits import SubjectSplit, n_val_subjects, split_subjects, subject_strata
 
 MIN_TRAIN_SUBJECTS = 2  # one subject alone teaches its bed, light and body rather than seizures
@@ -58,9 +58,9 @@ class SplitPlan:
 
 
 def describe_subjects(manifest: Manifest | Iterable[Recording]) -> str:
-    """E.g. '6 subjects (6 with seizures: 3 focal, 3 fbtc)'."""
+    """E.g. '6 subjects (6 with seizures: 3 focal, 2 fbtc, 1 unknown)'."""
     strata = subject_strata(manifest)
-    counts = {t: sum(1 for v in strata.values() if v == t) for t in (FOCAL, FBTC)}
+    counts = {t: sum(1 for v in strata.values() if v == t) for t in (FOCAL, FBTC, UNKNOWN)}
     types = ", ".join(f"{k} {t}" for t, k in counts.items() if k)
     n = len(strata)
     return (f"{n} subject{'' if n == 1 else 's'} ({sum(counts.values())} with seizures"
