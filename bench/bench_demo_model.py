@@ -23,7 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -61,11 +60,15 @@ def main() -> int:
     ap.add_argument("--duration", default="600:900", help="seconds per recording, MIN:MAX")
     ap.add_argument("--data", default=os.environ.get("SEMIOSCOPE_BENCH_DIR", "/tmp/semioscope-bench"))
     ap.add_argument("--demo-dir", default=None, help="the demo folder (default: the demo's own)")
+    ap.add_argument("--run", default=None, help="score this run folder instead of the demo model (to try recipes)")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
     lo, hi = (float(x) for x in args.duration.split(":"))
     t0 = time.perf_counter()
-    _, run, _ = prepare(demo_dir(args.demo_dir), device="cpu")  # trains the demo model once if missing
+    if args.run:
+        run = Path(args.run)
+    else:
+        _, run, _ = prepare(demo_dir(args.demo_dir), device="cpu")  # trains the demo model once if missing
     manifest = load_manifest(make_subjects(Path(args.data) / f"demo-model-seed{args.seed}", args.subjects,
                                            args.seed, (lo, hi)))
     loaded = load_run(run, device="cpu")
