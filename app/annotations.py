@@ -141,7 +141,13 @@ class AnnotationStore:
         if p.exists():
             raw = p.read_bytes()
             data = _parse(p, raw)
-            edits = [Edit.from_dict(e) for e in data.get("edits", [])]
+            edits = []
+            for k, e in enumerate(data.get("edits", [])):
+                try:
+                    edits.append(Edit.from_dict(e))
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise InputFileError(p, f"edit {k + 1} is malformed ({type(exc).__name__}: {exc}); "
+                                            "each edit needs 'seq', 'time_utc' and 'op'") from None
             state = State()
             for e in edits:
                 try:
@@ -152,7 +158,10 @@ class AnnotationStore:
             if not store.video:
                 store.video = dict(data.get("video") or {})
             store._disk_hash = hashlib.sha256(raw).hexdigest()
-            store._disk_revision = int(data.get("revision", len(edits)))
+            try:
+                store._disk_revision = int(data.get("revision", len(edits)))
+            except (ValueError, TypeError):
+                raise InputFileError(p, f"'revision' must be a whole number, not {data.get('revision')!r}") from None
         return store
 
     # -- reading ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import numpy as np
 
 from inference.core.atomic import atomic_write_text
 from inference.core.config import SegmentConfig
-from inference.core.errors import ManifestError, SemioscopeError
+from inference.core.errors import InputFileError, ManifestError, SemioscopeError
 from inference.dataset.manifest import NO_SEIZURE, Manifest, Recording, Seizure, load_manifest, save_manifest
 from inference.dataset.segments import ICTAL, segment_manifest
 from inference.pose.joints import JOINT_NAMES
@@ -125,7 +125,12 @@ def export_training_labels(store: AnnotationStore, video: str | Path, out_dir: s
     out_dir = Path(out_dir)
     rid = recording_id or video.stem
     check_labels(store, f"{video.name} (recording {rid})", require_human_onsets)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputFileError(out_dir, "the export destination is a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(out_dir, f"cannot create the export folder ({exc.strerror or exc})") from None
     labels = store.seizures()
     seizures = labels_to_seizures(labels)
     sid = subject_id or rid

@@ -191,17 +191,16 @@ class MainWindow(QMainWindow):
 
     def show_error(self, text: str) -> None:
         """A problem the user must see: the red bar above the video plus the status bar."""
-        self._message_timer.stop()
-        self.message_bar.setProperty("level", "error")
-        self.message_bar.setText(text)
-        self.message_bar.setStyleSheet("background:#5c1f24;color:#ffdede;padding:6px;border-radius:3px;")
-        self.message_bar.show()
-        self.status_label.setText(text)
+        self._show_bar(text, "error", "background:#5c1f24;color:#ffdede;")
 
     def show_warning(self, text: str) -> None:
+        self._show_bar(text, "warning", "background:#5a4a17;color:#fff3cf;")
+
+    def _show_bar(self, text: str, level: str, colours: str) -> None:
         self._message_timer.stop()
+        self.message_bar.setProperty("level", level)
         self.message_bar.setText(text)
-        self.message_bar.setStyleSheet("background:#5a4a17;color:#fff3cf;padding:6px;border-radius:3px;")
+        self.message_bar.setStyleSheet(colours + "padding:6px;border-radius:3px;")
         self.message_bar.show()
         self.status_label.setText(text)
 

@@ -125,6 +125,8 @@ class ReviewState:
 
     @event_config.setter
     def event_config(self, config: EventConfig) -> None:
+        if config == self._event_config:
+            return  # e.g. a threshold drag's release at the value it was dragged to: events stand
         self._event_config = config
         self._events = None
 

@@ -154,6 +154,7 @@ class AttentionMap(QWidget):
         self._mode = WEIGHTED
         self._selected: Optional[int] = None
         self._bars: Optional[JointAttentionBars] = None
+        self._bars_column: Optional[int] = -1  # the column the bars show (-1: none yet)
         self._expanded_min = NUM_JOINTS * MIN_ROW_PX + 30 + self.header.sizeHint().height()
         self.setMinimumHeight(self._expanded_min)
         self._update_color_bar()
@@ -168,6 +169,7 @@ class AttentionMap(QWidget):
         self._t0, self._step, self._att = to_uniform_grid(np.asarray(t), att)
         self._prob = None if prob is None else to_uniform_grid(np.asarray(t), np.asarray(prob, np.float32))[2]
         self._top = scale_top(self._att)
+        self._bars_column = -1  # new data: the bars are redrawn at the next cursor move
         self._redraw()
 
     def setMode(self, mode: str) -> None:
@@ -280,11 +282,17 @@ class AttentionMap(QWidget):
 
     def attachBars(self, bars: JointAttentionBars) -> None:
         self._bars = bars
+        self._bars_column = -1
 
     def setCurrentTime(self, t: float) -> None:
         self.cursor.setValue(float(t))
-        if self._bars is not None:
-            self._bars.setValues(self.valuesAt(t))
+        if self._bars is None:
+            return
+        # Called on every frame shown: the bars change only when the cursor enters another column.
+        i = self._column(t)
+        if i != self._bars_column:
+            self._bars_column = i
+            self._bars.setValues(None if i is None else self._att[i].astype(np.float64))
 
     def linkTimeline(self, timeline) -> None:
         """Share the x axis with a TimelineWidget (same left-axis width so pixels line up)."""

@@ -87,6 +87,8 @@ class TimelineWidget(QWidget):
         self._duration = 60.0
         self._events: list[EventRow] = []
         self._active_event: Optional[int] = None
+        self._band_starts: list[float] = []
+        self._band_ends: list[float] = []
         self._window_s, self._stride_s = 0.0, 0.0  # unknown until a trace arrives: bands as given
         self._syncing = False
         self.markers: list[MarkerLine] = []
@@ -316,12 +318,14 @@ class TimelineWidget(QWidget):
         self._events = list(events)
         if self._active_event is not None and self._active_event >= len(self._events):
             self._active_event = None
-        self._paint_event_spans()
+        # The drawn bands, computed once here (selecting an event only recolours them).
         bands = [self.eventBand(i) for i in range(len(self._events))]
-        starts = [a for a, _ in bands]
-        ends = [b for _, b in bands]
-        self.overview_event_spans.setSpans(starts, ends, [_alpha(STATUS_COLORS.get(e.status, "#f0a030"), 140)
-                                                          for e in self._events])
+        self._band_starts = [a for a, _ in bands]
+        self._band_ends = [b for _, b in bands]
+        self._paint_event_spans()
+        self.overview_event_spans.setSpans(self._band_starts, self._band_ends,
+                                           [_alpha(STATUS_COLORS.get(e.status, "#f0a030"), 140) for e in self._events])
+        self.reviewed_spans.setEvents(self._events, lambda a, b: event_band(a, b, self._window_s, self._stride_s))
 
     def setActiveEvent(self, row: Optional[int]) -> None:
         """Emphasise one event (the one selected in the event list); None for none."""
@@ -329,13 +333,9 @@ class TimelineWidget(QWidget):
         self._paint_event_spans()
 
     def _paint_event_spans(self) -> None:
-        bands = [self.eventBand(i) for i in range(len(self._events))]
-        starts = [a for a, _ in bands]
-        ends = [b for _, b in bands]
         colors = [_alpha(STATUS_COLORS.get(e.status, "#f0a030"), 150 if i == self._active_event else 70)
                   for i, e in enumerate(self._events)]
-        self.event_spans.setSpans(starts, ends, colors)
-        self.reviewed_spans.setEvents(self._events, lambda a, b: event_band(a, b, self._window_s, self._stride_s))
+        self.event_spans.setSpans(self._band_starts, self._band_ends, colors)
 
     def setSeizures(self, seizures: Sequence[SeizureRow]) -> None:
         """Draggable markers for each seizure's EEG onset, clinical onset and end (where known).

@@ -20,6 +20,8 @@ from inference.pose.registry import one_process_backend
 from inference.results.result_file import RESULT_SUFFIX, AnalysisResult, result_path_for, write_events_csv
 from inference.video.index import probe_durations
 
+from ._pose_option import add_keypoints_options, pose_model_path
+
 NAME = "analyze"
 HELP = "analyse videos with a trained detector: result files and events.csv"
 ORDER = 50
@@ -54,12 +56,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder for results and events.csv")
     p.add_argument("--stride", type=float, default=1.0, metavar="S", help="window stride in seconds (default 1)")
     p.add_argument("--device", default="auto", help="auto (CUDA with bf16 if present), cpu, cuda, cuda:N")
-    p.add_argument("--keypoints", default="mediapipe", metavar="gt|mediapipe|onnx|PATH",
-                   help="pose source: 'mediapipe' (default, cached) or another pose backend ('onnx' with "
-                        "--pose-model), 'gt' (<video stem>.keypoints.npz beside each video), or a keypoint "
-                        "file / a folder of them")
-    p.add_argument("--pose-model", metavar="FILE.onnx",
-                   help="the ONNX pose model (RTMPose/ViTPose, top-down) of --keypoints onnx")
+    add_keypoints_options(p, "mediapipe",
+                          "pose source: 'mediapipe' (default, cached) or another pose backend ('onnx' with "
+                          "--pose-model), 'gt' (<video stem>.keypoints.npz beside each video), or a keypoint "
+                          "file / a folder of them")
     p.add_argument("--threshold", type=float, help="event threshold (default: the run's validation threshold)")
     p.add_argument("--hysteresis", type=float, help="event hysteresis (default: the run's)")
     p.add_argument("--min-duration", type=float, metavar="S", help="minimum event duration (default: the run's)")
@@ -124,10 +124,8 @@ def engine_config(args) -> "object":
     # 'gt' or something path-like is a keypoint source; any other word names a pose backend.
     is_file = kp == "gt" or Path(kp).exists() or "/" in kp or kp.endswith((".npz", ".json"))
     backend = "mediapipe" if is_file else kp
-    model = getattr(args, "pose_model", None)
-    if model and backend != "onnx":
-        raise SemioscopeError("--pose-model is the model of --keypoints onnx")
-    pose = PoseConfig(backend=backend, onnx_model=str(Path(model).expanduser().resolve())) if model else PoseConfig()
+    model = pose_model_path(args, backend)
+    pose = PoseConfig(backend=backend, onnx_model=model) if model else PoseConfig()
     workers = getattr(args, "pose_workers", 0) or (1 if one_process_backend(backend) else 0)
     overrides = {"threshold": args.threshold, "hysteresis": args.hysteresis,
                  "min_duration_s": args.min_duration, "merge_gap_s": args.merge_gap}

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.budget:
         try:
             budget = parse_size(args.budget)
-        except ValueError:
+        except (ValueError, OverflowError):  # e.g. "20Q", "inf"
             raise SemioscopeError(f"--budget {args.budget!r}: give a size such as 500M or 20G") from None
         print(f"trimmed to {format_size(budget)}: {format_size(trim_caches(budget))} freed")
     if args.list or (args.clear is None and not args.budget):

@@ -54,6 +54,8 @@ def export_one(video: Path, annotations: Path, out: Path, require_human_onsets: 
     try:
         return export_training_labels(store, video, out, duration_s=probe(video).duration_s, recording_id=rid,
                                       subject_id=sid, require_human_onsets=require_human_onsets)
+    except InputFileError:
+        raise  # names its own file (the video, the export folder, its manifest)
     except SemioscopeError as exc:
         raise SemioscopeError(f"{annotations}: {exc}") from None
 

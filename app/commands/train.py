@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from inference.core.errors import SemioscopeError
 from inference.core.progress import cli_log, cli_progress
@@ -15,6 +14,7 @@ from inference.training.loop import TrainOutcome, train_run
 from inference.training.operating_point import assess_operating_point, summary_line
 
 from ._config_option import add_config_option, config_from_args
+from ._pose_option import add_keypoints_options, pose_model_path
 
 NAME = "train"
 HELP = "train the cross-joint attention detector (subject-wise split, early stopping, evaluation)"
@@ -86,12 +86,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val-fraction", type=float, default=None, help="share of training subjects for validation")
     p.add_argument("--val-subjects", type=int, default=None, metavar="N",
                    help="validation subjects by count (instead of --val-fraction)")
-    p.add_argument("--keypoints", default="gt", metavar="gt|mediapipe|onnx|PATH",
-                   help="keypoints: 'gt' (the generator's <video stem>.keypoints.npz), 'mediapipe' or 'onnx' "
-                        "(cached pose; onnx needs --pose-model), or a folder of <video stem>.keypoints.npz files "
-                        "(default gt)")
-    p.add_argument("--pose-model", metavar="FILE.onnx",
-                   help="the ONNX pose model (RTMPose/ViTPose, top-down) of --keypoints onnx")
+    add_keypoints_options(p, "gt",
+                          "keypoints: 'gt' (the generator's <video stem>.keypoints.npz), 'mediapipe' or 'onnx' "
+                          "(cached pose; onnx needs --pose-model), or a folder of <video stem>.keypoints.npz "
+                          "files (default gt)")
     p.add_argument("--threshold-rule", default="f1", choices=("f1", "youden"),
                    help="threshold chosen on validation by max F1 or Youden's J (default f1)")
     p.add_argument("--balance", default="pos_weight", choices=("pos_weight", "sampler"),
@@ -148,10 +146,9 @@ def run(args) -> int:
     if args.val_fraction is not None:
         split = split.replace(val_fraction=args.val_fraction)
     events = cfg.events if args.min_duration is None else cfg.events.replace(min_duration_s=args.min_duration)
-    if args.pose_model and args.keypoints != "onnx":
-        raise SemioscopeError("--pose-model is the model of --keypoints onnx")
-    if args.pose_model:  # stored in run.json's pose config, so evaluate poses with the same model
-        cfg = cfg.replace(pose=cfg.pose.replace(onnx_model=str(Path(args.pose_model).expanduser().resolve())))
+    pose_model = pose_model_path(args, args.keypoints)
+    if pose_model:  # stored in run.json's pose config, so evaluate poses with the same model
+        cfg = cfg.replace(pose=cfg.pose.replace(onnx_model=pose_model))
     tcfg = TrainConfig(preset=args.preset, mode=args.mode, encoder=args.encoder or "", epochs=args.epochs,
                        batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay, seed=args.seed,
                        patience=args.patience, min_epochs=args.min_epochs, threshold_rule=args.threshold_rule,
