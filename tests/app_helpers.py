@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from conftest import numbered_frames
+from conftest import frame_number_of, numbered_frames
 
 from inference.core.config import ClipConfig, EventConfig, SegmentConfig
 from inference.core.fingerprint import file_fingerprint
@@ -38,15 +38,24 @@ def make_video(folder: Path, seconds: float = 20.0, fps: float = 10.0, size=(160
     return path
 
 
-def make_tiny_run(folder: Path) -> Path:
+def make_tiny_run(folder: Path, keypoint_source: str = "synthetic-gt", events: EventConfig = EventConfig()) -> Path:
     """A random-init ``tiny`` detector saved as a run folder (safetensors + run.json)."""
     torch.manual_seed(0)
     cfg = preset_config("tiny")
     model = build_detector(cfg)
     rc = make_run_config(detector=cfg, mode="full", lora=LoraSettings(), segments=SegmentConfig(),
-                         clips=ClipConfig(input_size=cfg.image_size), events=EventConfig(), threshold=0.5,
-                         keypoint_source="synthetic-gt")
+                         clips=ClipConfig(input_size=cfg.image_size), events=events, threshold=0.5,
+                         keypoint_source=keypoint_source)
     return save_run(Path(folder), model, rc)
+
+
+def shown_number(win) -> int:
+    """The number coded into the frame that ``win``'s video view shows (``conftest.frame_number_of``)."""
+    img = win.video_view.pixmap_item.pixmap().toImage()
+    img = img.convertToFormat(img.Format.Format_RGB888)
+    h, w = img.height(), img.width()
+    arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes()).reshape(h, img.bytesPerLine())
+    return frame_number_of(arr[:, : w * 3].reshape(h, w, 3))
 
 
 def make_result(video: Path, events_at=((2.0, 3.0), (11.0, 13.0))):

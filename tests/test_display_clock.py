@@ -3,10 +3,8 @@ label, the frame number, the cursors, a stored mark and the frame on screen all 
 frame and its presentation timestamp (never the playback clock's time between two frames)."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from app_helpers import make_video
-from conftest import frame_number_of
+from app_helpers import make_video, shown_number
 from PySide6.QtCore import Qt
 
 from app.display_clock import DisplayClock
@@ -14,14 +12,6 @@ from app.main_window import MainWindow
 from widgets.timefmt import format_time
 
 pytestmark = pytest.mark.gui
-
-
-def shown_number(win) -> int:
-    img = win.video_view.pixmap_item.pixmap().toImage()
-    img = img.convertToFormat(img.Format.Format_RGB888)
-    h, w = img.height(), img.width()
-    arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes()).reshape(h, img.bytesPerLine())
-    return frame_number_of(arr[:, : w * 3].reshape(h, w, 3))
 
 
 def assert_one_clock(qtbot, win) -> None:

@@ -9,6 +9,7 @@ import av
 import numpy as np
 import pytest
 import torch
+from app_helpers import make_tiny_run
 
 from inference.analysis.batch import analyze_video
 from inference.analysis.engine import AnalysisEngine
@@ -17,10 +18,8 @@ from inference.core.config import ClipConfig, EventConfig, SegmentConfig
 from inference.core.device import DeviceChoice, model_cpu_threads, usable_cores
 from inference.core.errors import Cancelled, InputFileError
 from inference.core.progress import CancelToken
-from inference.detector.checkpoint import load_run, make_run_config, save_run
+from inference.detector.checkpoint import load_run
 from inference.detector.clips import crop_joint_clips
-from inference.detector.finetune_modes import LoraSettings, apply_mode
-from inference.detector.model import build_detector, preset_config
 from inference.pose.keypoints import KeypointTrack
 from inference.results.result_file import GAP_DECODE, GAP_NO_PERSON, GAP_TRUNCATED, AnalysisResult
 from inference.synth.generator import SynthConfig, generate_recording
@@ -271,14 +270,7 @@ def test_missing_sidecar_names_the_file(tmp_path):
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     """An untrained tiny detector saved as a run folder through the checkpoint API."""
-    torch.manual_seed(0)
-    cfg = preset_config("tiny")
-    model = build_detector(cfg)
-    apply_mode(model, "full", LoraSettings())
-    rc = make_run_config(detector=cfg, mode="full", lora=LoraSettings(), segments=SegmentConfig(),
-                         clips=ClipConfig(input_size=cfg.image_size), events=EventConfig(min_duration_s=0.0),
-                         threshold=0.5, keypoint_source="synthetic-gt")
-    return save_run(tmp_path_factory.mktemp("runs") / "tiny-untrained", model, rc)
+    return make_tiny_run(tmp_path_factory.mktemp("runs") / "tiny-untrained", events=EventConfig(min_duration_s=0.0))
 
 
 def test_real_tiny_detector_end_to_end(video, tiny_run, tmp_path):

@@ -512,26 +512,18 @@ def test_cpu_throughput_of_the_tiny_model(tmp_path, pose_cfg, capsys):
 
 def test_the_engine_poses_frame_by_frame_as_the_batched_path_does(tmp_path):
     """`analyze --keypoints onnx` poses live, one frame per call; the track equals the batched one."""
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
+    from app_helpers import make_tiny_run  # imports torch
+
     from inference.analysis.batch import analyze_video
     from inference.analysis.settings import EngineConfig
-    from inference.core.config import ClipConfig, EventConfig, SegmentConfig
-    from inference.detector.checkpoint import make_run_config, save_run
-    from inference.detector.finetune_modes import LoraSettings, apply_mode
-    from inference.detector.model import build_detector, preset_config
+    from inference.core.config import EventConfig
     from inference.pose.estimate import estimate_track
     from inference.synth.generator import SynthConfig, generate_recording
 
     video = generate_recording(tmp_path / "six.mp4", "s01", "six", seed=4, config=SynthConfig(size=(160, 120)),
                                duration_s=6.0).video
-    torch.manual_seed(0)
-    det_cfg = preset_config("tiny")
-    model = build_detector(det_cfg)
-    apply_mode(model, "full", LoraSettings())
-    rc = make_run_config(detector=det_cfg, mode="full", lora=LoraSettings(), segments=SegmentConfig(),
-                         clips=ClipConfig(input_size=det_cfg.image_size), events=EventConfig(min_duration_s=0.0),
-                         threshold=0.5, keypoint_source="onnx")
-    run = save_run(tmp_path / "run", model, rc)
+    run = make_tiny_run(tmp_path / "run", keypoint_source="onnx", events=EventConfig(min_duration_s=0.0))
     onnx_model = heatmap_model(tmp_path / "m.onnx", spread_peaks(17, seed=2), np.full(17, 0.9))
     pose = PoseConfig(backend="onnx", onnx_model=str(onnx_model))
     res = analyze_video(video, run, tmp_path / "six.result.npz",

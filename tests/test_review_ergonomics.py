@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
 import pytest
-from app_helpers import make_result, make_video
-from conftest import frame_number_of
+from app_helpers import make_result, make_video, shown_number
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QVBoxLayout, QWidget
 
@@ -47,14 +45,6 @@ def open_window(qtbot, recording, folder):
     assert win.open_video(folder / recording.name)
     qtbot.waitUntil(lambda: win.is_open() and win.shown_frame == win.current_frame, timeout=10000)
     return win
-
-
-def shown_number(win) -> int:
-    img = win.video_view.pixmap_item.pixmap().toImage()
-    img = img.convertToFormat(img.Format.Format_RGB888)
-    h, w = img.height(), img.width()
-    arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes()).reshape(h, img.bytesPerLine())
-    return frame_number_of(arr[:, : w * 3].reshape(h, w, 3))
 
 
 def on_screen(qtbot, win, frame) -> None:

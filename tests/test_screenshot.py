@@ -46,20 +46,27 @@ def _synthetic_inputs(folder: Path) -> tuple[Path, Path, float]:
     return rec.video, out, sz.clinical_onset_s + 4.0
 
 
-@pytest.mark.gui
-def test_main_window_screenshot_under_xvfb(tmp_path):
+def _screenshot_under_xvfb(tmp_path: Path, name: str, screen: str, start_at: bool = False):
+    """Run ``app review`` on the synthetic inputs under xvfb-run on a ``screen`` ("WxH") display
+    and save a screenshot as ``SHOT_DIR/name``; skips when Xvfb is not installed."""
     xvfb_run = shutil.which("xvfb-run")
     if xvfb_run is None or shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (make sysdeps installs it with apt-get)")
     video, result, t = _synthetic_inputs(tmp_path)
     SHOT_DIR.mkdir(parents=True, exist_ok=True)
-    png = SHOT_DIR / "main_window.png"
+    png = SHOT_DIR / name
     png.unlink(missing_ok=True)
     env = dict(os.environ, QT_QPA_PLATFORM="xcb", HOME=str(tmp_path))  # HOME: keep QSettings out of the user's
-    cmd = [xvfb_run, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "app", "review", str(video),
-           "--results", str(result), "--reviewer", "screenshot", "--screenshot", str(png), "--quit-after", "4",
-           "--start-at", f"{t:.3f}"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    cmd = [xvfb_run, "-a", "-s", f"-screen 0 {screen}x24", sys.executable, "-m", "app", "review", str(video),
+           "--results", str(result), "--reviewer", "screenshot", "--screenshot", str(png), "--quit-after", "4"]
+    if start_at:
+        cmd += ["--start-at", f"{t:.3f}"]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120), png
+
+
+@pytest.mark.gui
+def test_main_window_screenshot_under_xvfb(tmp_path):
+    proc, png = _screenshot_under_xvfb(tmp_path, "main_window.png", "1600x1000", start_at=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert png.exists(), proc.stderr[-3000:]
@@ -80,17 +87,7 @@ def test_main_window_fits_a_1024x700_screen_under_xvfb(tmp_path):
     events table shows every column (numbers from the ``.layout.json`` beside the screenshot)."""
     import json
 
-    xvfb_run = shutil.which("xvfb-run")
-    if xvfb_run is None or shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (make sysdeps installs it with apt-get)")
-    video, result, t = _synthetic_inputs(tmp_path)
-    SHOT_DIR.mkdir(parents=True, exist_ok=True)
-    png = SHOT_DIR / "main_window_1024x700.png"
-    png.unlink(missing_ok=True)
-    env = dict(os.environ, QT_QPA_PLATFORM="xcb", HOME=str(tmp_path))
-    cmd = [xvfb_run, "-a", "-s", "-screen 0 1024x700x24", sys.executable, "-m", "app", "review", str(video),
-           "--results", str(result), "--reviewer", "screenshot", "--screenshot", str(png), "--quit-after", "4"]
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    proc, png = _screenshot_under_xvfb(tmp_path, "main_window_1024x700.png", "1024x700")
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
     report = json.loads(png.with_suffix(".layout.json").read_text())
     assert report["screen"] == [0, 0, 1024, 700] and report["fits"], report

@@ -38,6 +38,7 @@ def cache_dir(kind: str) -> Path:
     """``<cache root>/<kind>`` (not created: writers create what they write)."""
     return cache_root() / kind
 
+
 #: The caches that only hold what can be recomputed (cleared by ``semioscope cache --clear``).
 DERIVED_KINDS = (POSE, CLIPS, TOKENS, INDEX)
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}

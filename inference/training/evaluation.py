@@ -35,6 +35,7 @@ from inference.core.atomic import atomic_write, atomic_write_json, atomic_write_
 from inference.core.config import PoseConfig, SplitConfig
 from inference.core.errors import SemioscopeError
 from inference.core.progress import CancelToken, ProgressFn, no_progress
+from inference.core.run_folder import run_json_path
 from inference.dataset.manifest import Manifest, load_manifest
 from inference.dataset.split_plan import check_stored_split
 from inference.dataset.splits import SubjectSplit
@@ -127,7 +128,7 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
     rc = loaded.run_config
     manifest = manifest_for_run(run_dir, rc, manifest, log)
     split = SubjectSplit.from_dict(rc.get("split", {}))
-    for w in check_stored_split(split, manifest, str(run_dir / "run.json")):  # before any decoding
+    for w in check_stored_split(split, manifest, str(run_json_path(run_dir))):  # before any decoding
         log(f"warning: {w}")
     seg = loaded.segment_config
     data = prepare_data(manifest, seg, loaded.clip_config, SplitConfig(), PoseConfig.from_dict(rc.get("pose")),
@@ -259,7 +260,7 @@ def evaluation_markdown(result: dict[str, Any]) -> str:
     le, lc = ev["latency_eeg_s"], ev["latency_clinical_s"]
     lines.append(f"| {ev['seizures']} | {ev['detected']} | {_f(ev['sensitivity'])} | {ev['false_alarms']} | "
                  f"{ev['interictal_hours']:.2f} | {_f(ev['false_alarms_per_hour'], 2)} | "
-                 f"{_f(100 * ev['interictal_alarm_fraction'] if ev['interictal_alarm_fraction'] == ev['interictal_alarm_fraction'] else None, 1)}% | "
+                 f"{_f(100 * ev['interictal_alarm_fraction'], 1)}% | "
                  f"{_f(le['mean'], 1)} s, {_f(le['median'], 1)} s | {_f(lc['mean'], 1)} s, {_f(lc['median'], 1)} s |")
     if "seeds" in result:
         es = result["seeds"]["events_mean_sd"]

@@ -42,7 +42,7 @@ def evaluate_seeds(run_dir: str | Path, n_seeds: int, manifest=None, cache_dir: 
         seed = tcfg.seed + k
         sub = run_dir / "seeds" / f"seed_{seed}"
         state = sub / TRAIN_STATE_JSON
-        if not is_run_folder(sub) or not state.exists() or not json.loads(state.read_text("utf-8")).get("finished"):
+        if not is_run_folder(sub) or not _finished(state):
             log(f"training seed {seed} -> {sub}")
             train_run(manifest, sub, tcfg.replace(seed=seed), SegmentConfig.from_dict(rc["segments"]),
                       ClipConfig.from_dict(rc["clips"]), SplitConfig(), EventConfig.from_dict(rc["events"]),
@@ -63,3 +63,13 @@ def evaluate_seeds(run_dir: str | Path, n_seeds: int, manifest=None, cache_dir: 
     ms = out["seeds"]["segment_mean_sd"]
     log(f"{len(results)} seeds: AUROC {ms['auroc']['mean']:.3f} ± {ms['auroc']['sd']:.3f} -> {run_dir / EVAL_MD}")
     return out
+
+
+def _finished(state_json: Path) -> bool:
+    """Whether the training state says its run finished (an unreadable one: no; resuming it then
+    raises the CheckpointError that names the file)."""
+    try:
+        state = json.loads(state_json.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(state, dict) and bool(state.get("finished"))

@@ -70,8 +70,11 @@ def read_resume_state(run_dir: Path, tcfg: TrainConfig, manifest: Manifest, resu
         state = json.loads(state_json.read_text("utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise CheckpointError(state_json, f"cannot read the training state ({exc})") from None
-    if state.get("format") != STATE_FORMAT:
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
         raise CheckpointError(state_json, "not a Semioscope training state")
+    if not isinstance(state.get("train_config"), dict):
+        raise CheckpointError(state_json, "training state without its settings ('train_config'); "
+                                          "start afresh with another --out")
     conflicts = tcfg.resume_conflicts(TrainConfig.from_dict(state["train_config"]))
     if conflicts:
         raise CheckpointError(state_json, f"--resume with different settings {conflicts} (run: old, now: new)")
