@@ -31,7 +31,7 @@ from inference.pose.estimate import estimate_track  # noqa: E402
 from inference.pose.joints import JOINT_NAMES  # noqa: E402
 from inference.pose.keypoint_files import sidecar_path  # noqa: E402
 from inference.pose.keypoints import KeypointTrack  # noqa: E402
-from inference.pose.quality import evaluate_pose_many  # noqa: E402
+from inference.pose.quality import evaluate_pose_many, format_stat  # noqa: E402
 from inference.pose.registry import get_backend  # noqa: E402
 from inference.synth import SynthConfig, generate_recording  # noqa: E402
 from inference.synth.seeds import _derive  # noqa: E402
@@ -81,10 +81,6 @@ def backends(onnx_model: str | None) -> list[tuple[str, PoseConfig]]:
     return ready
 
 
-def _fmt(v) -> str:
-    return "n/a" if v is None or v != v else f"{v:.3f}"
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--subjects", type=int, default=2, help="patients per placement (default 2)")
@@ -131,7 +127,7 @@ def main(argv=None) -> int:
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows:
-        print("| " + " | ".join([r[0], r[1], r[2], str(r[3])] + [_fmt(v) for v in r[4:]]) + " |")
+        print("| " + " | ".join([r[0], r[1], r[2], str(r[3])] + [format_stat(v) for v in r[4:]]) + " |")
     # Per joint: PCK@0.2 in each cell (the overall figures above pool these).
     for name in dict.fromkeys(r[0] for r in rows):
         keys = [k for k in results if k.startswith(name + "/")]
@@ -139,7 +135,7 @@ def main(argv=None) -> int:
         print("| joint | " + " | ".join(k.split("/", 1)[1] for k in keys) + " |")
         print("|---|" + "---|" * len(keys))
         for j in JOINT_NAMES:
-            print(f"| {j} | " + " | ".join(_fmt(results[k]["per_joint"][j].get("pck@0.2")) for k in keys) + " |")
+            print(f"| {j} | " + " | ".join(format_stat(results[k]["per_joint"][j].get("pck@0.2")) for k in keys) + " |")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, indent=2) + "\n")
         print(f"\nJSON: {args.json}")

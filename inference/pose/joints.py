@@ -4,6 +4,8 @@ Defined once here: drawing (widgets), graph baselines and the pose mappings all 
 """
 from __future__ import annotations
 
+import numpy as np
+
 JOINT_NAMES: tuple[str, ...] = (
     "head",
     "neck",
@@ -54,3 +56,24 @@ MIRROR: tuple[int, ...] = tuple(
     JOINT_INDEX[n.replace("right_", "@").replace("left_", "right_").replace("@", "left_")]
     for n in JOINT_NAMES
 )
+
+
+def keypoints_to_joints(xy: np.ndarray, conf: np.ndarray, source: dict[str, int]
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Another model's keypoints -> the 14 joints, in ``JOINT_NAMES`` order.
+
+    ``xy [..., K, 2]``, ``conf [..., K]``; ``source`` maps every joint but the neck to a keypoint
+    index. The neck is the midpoint of the two shoulders, its confidence the smaller of theirs.
+    Returns ``(xy [..., 14, 2]`` float32, ``conf [..., 14]`` float32).
+    """
+    ours = [JOINT_INDEX[n] for n in source]
+    theirs = list(source.values())
+    left, right = source["left_shoulder"], source["right_shoulder"]
+    neck = JOINT_INDEX["neck"]
+    out_xy = np.full(xy.shape[:-2] + (NUM_JOINTS, 2), np.nan, dtype=np.float32)
+    out_conf = np.zeros(conf.shape[:-1] + (NUM_JOINTS,), dtype=np.float32)
+    out_xy[..., ours, :] = xy[..., theirs, :]
+    out_conf[..., ours] = conf[..., theirs]
+    out_xy[..., neck, :] = (xy[..., left, :] + xy[..., right, :]) / 2.0  # NaN when either is missing
+    out_conf[..., neck] = np.minimum(conf[..., left], conf[..., right])
+    return out_xy, out_conf

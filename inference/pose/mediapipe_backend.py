@@ -20,10 +20,10 @@ import numpy as np
 from inference.core.config import PoseConfig
 from inference.core.errors import SemioscopeError
 from inference.pose.backend import PoseBackend, empty_pose
-from inference.pose.joints import JOINT_INDEX, NUM_JOINTS
+from inference.pose.joints import keypoints_to_joints
 
-# Our joint -> BlazePose landmark index (head and neck handled separately).
-_DIRECT: dict[str, int] = {
+# Our joint -> BlazePose landmark index (the neck is the midpoint of the shoulders).
+_BLAZEPOSE: dict[str, int] = {
     "head": 0,  # nose
     "right_shoulder": 12, "left_shoulder": 11,
     "right_elbow": 14, "left_elbow": 13,
@@ -32,23 +32,12 @@ _DIRECT: dict[str, int] = {
     "right_knee": 26, "left_knee": 25,
     "right_ankle": 28, "left_ankle": 27,
 }
-_OURS = np.array([JOINT_INDEX[n] for n in _DIRECT], dtype=np.int64)
-_THEIRS = np.array(list(_DIRECT.values()), dtype=np.int64)
-_NECK = JOINT_INDEX["neck"]
 
 
 def landmarks_to_joints(lm_xyv: np.ndarray, frame_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """``lm_xyv``: ``[33, 3]`` (x, y normalised to the image, visibility) -> ``(xy [14, 2] px, conf [14])``."""
-    w, h = frame_size
-    xy = np.full((NUM_JOINTS, 2), np.nan, dtype=np.float32)
-    conf = np.zeros(NUM_JOINTS, dtype=np.float32)
-    px = lm_xyv[:, :2] * np.array([w, h], dtype=np.float64)
-    vis = np.clip(lm_xyv[:, 2], 0.0, 1.0)
-    xy[_OURS] = px[_THEIRS]
-    conf[_OURS] = vis[_THEIRS]
-    xy[_NECK] = (px[11] + px[12]) / 2.0
-    conf[_NECK] = min(vis[11], vis[12])
-    return xy, conf
+    px = lm_xyv[:, :2] * np.array(frame_size, dtype=np.float64)
+    return keypoints_to_joints(px, np.clip(lm_xyv[:, 2], 0.0, 1.0), _BLAZEPOSE)
 
 
 _MODEL_FILES = {0: "pose_landmark_lite.tflite", 1: "pose_landmark_full.tflite", 2: "pose_landmark_heavy.tflite"}

@@ -27,7 +27,7 @@ from typing import Optional
 import numpy as np
 
 from inference.core.errors import SemioscopeError
-from inference.pose.joints import JOINT_INDEX, NUM_JOINTS
+from inference.pose.joints import keypoints_to_joints
 
 #: Keypoint sets by count; each starts with the 17 COCO body keypoints.
 KEYPOINT_SETS: dict[int, str] = {17: "coco17", 26: "halpe26", 133: "coco_wholebody133"}
@@ -42,10 +42,6 @@ _COCO: dict[str, int] = {
     "right_knee": 14, "left_knee": 13,
     "right_ankle": 16, "left_ankle": 15,
 }
-_OURS = np.array([JOINT_INDEX[n] for n in _COCO], dtype=np.int64)
-_THEIRS = np.array(list(_COCO.values()), dtype=np.int64)
-_NECK = JOINT_INDEX["neck"]
-_L_SHOULDER, _R_SHOULDER = 5, 6
 
 #: Input normalisations: channel order and per-channel (mean, std) on the 0-255 scale.
 NORMALISATIONS: dict[str, tuple[str, tuple[float, float, float], tuple[float, float, float]]] = {
@@ -188,12 +184,6 @@ def coco_to_joints(xy: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.nd
     ``(xy [N, 14, 2]`` float32, ``conf [N, 14])`` in ``JOINT_NAMES`` order."""
     if xy.shape[1] < 17:
         raise SemioscopeError(f"a COCO keypoint set has at least 17 keypoints, got {xy.shape[1]}")
-    n = xy.shape[0]
-    out_xy = np.full((n, NUM_JOINTS, 2), np.nan, dtype=np.float32)
-    out_conf = np.zeros((n, NUM_JOINTS), dtype=np.float32)
-    out_xy[:, _OURS] = xy[:, _THEIRS]
-    out_conf[:, _OURS] = score[:, _THEIRS]
-    out_xy[:, _NECK] = (xy[:, _L_SHOULDER] + xy[:, _R_SHOULDER]) / 2.0  # NaN when either is missing
-    out_conf[:, _NECK] = np.minimum(score[:, _L_SHOULDER], score[:, _R_SHOULDER])
+    out_xy, out_conf = keypoints_to_joints(xy, score, _COCO)
     out_conf[np.isnan(out_xy).any(axis=2)] = 0.0
     return out_xy, out_conf

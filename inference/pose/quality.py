@@ -63,12 +63,13 @@ class PoseQuality:
         head = f"{'joint':<16}" + "".join(f"{k:>15}" for k in keys)
         rows = [head, "-" * len(head)]
         for name, stats in list(self.per_joint.items()) + [("all", self.overall)]:
-            cells = "".join(f"{_fmt(stats.get(k)):>15}" for k in keys)
+            cells = "".join(f"{format_stat(stats.get(k)):>15}" for k in keys)
             rows.append(f"{name:<16}{cells}")
         return "\n".join(rows)
 
 
-def _fmt(v: Any) -> str:
+def format_stat(v: Any) -> str:
+    """A figure to 3 decimals; ``"n/a"`` for None or a non-finite value."""
     return "n/a" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.3f}"
 
 
@@ -102,7 +103,7 @@ def _pair(estimate: KeypointTrack, truth: KeypointTrack, min_confidence: float) 
     torso = np.linalg.norm(gt_xy[:, _NECK] - hips, axis=1)
     torso[~np.isfinite(torso) | (torso <= 1e-6)] = np.nan
     est_xy = estimate.xy[est_idx]
-    found = (estimate.conf[est_idx] >= min_confidence) & np.isfinite(est_xy).all(axis=2)
+    found = estimate.valid(min_confidence)[est_idx]
     visible = (truth.conf[gt_idx] > 0.5) & np.isfinite(gt_xy).all(axis=2)
     return _Pairs(est_xy, gt_xy, found, visible, torso)
 

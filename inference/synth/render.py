@@ -86,13 +86,13 @@ def light_map(look: SubjectLook, h: int, w: int) -> np.ndarray:
     return (look.light_gain * grad * vignette).astype(np.float32)
 
 
-def make_background(look: SubjectLook, cam: Camera, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """The static room: textured floor, bed with patterned sheet, pillow, bedside table. RGB uint8."""
-    w, h = size
-    base = np.array(look.floor, dtype=np.float32)
+def floor_image(look: SubjectLook, bx: np.ndarray, by: np.ndarray, rng: np.random.Generator
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The textured, patterned floor seen at each pixel's bed coordinates ``bx, by [h, w]``:
+    ``(image [h, w, 3]`` float32, unclipped, ``texture [h, w])``."""
+    h, w = bx.shape
     tex = _texture(rng, h, w, max(4, h // 10), 9.0) + rng.normal(0, 4.0, (h, w)).astype(np.float32)
-    img = base[None, None, :] + tex[..., None]
-    bx, by = _bed_coords(cam, h, w)
+    img = np.array(look.floor, dtype=np.float32)[None, None, :] + tex[..., None]
     if look.floor_pattern == "tiles":
         step = 0.3
         line = (np.abs(((bx + 5) / step) % 1 - 0.5) > 0.47) | (np.abs(((by + 5) / step) % 1 - 0.5) > 0.47)
@@ -103,6 +103,29 @@ def make_background(look: SubjectLook, cam: Camera, size: tuple[int, int], rng: 
         grain = np.sin(by * 60 + np.sin(bx * 30) * 2)
         img *= (0.88 + 0.18 * shade + 0.03 * grain)[..., None]
         img[np.abs(((bx + 5) / 0.15) % 1 - 0.5) > 0.48] *= 0.7
+    return img, tex
+
+
+def sheet_image(look: SubjectLook, bx: np.ndarray, by: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The patterned, wrinkled sheet at each pixel's bed coordinates ``bx, by [h, w]``:
+    ``[h, w, 3]`` float, unclipped."""
+    h, w = bx.shape
+    pattern = np.ones((h, w), np.float32)
+    if look.sheet_pattern == "stripes":
+        pattern = 0.93 + 0.07 * (np.sin(bx * 2 * np.pi / 0.09) > 0)
+    elif look.sheet_pattern == "checks":
+        pattern = 0.93 + 0.07 * ((np.sin(bx * 2 * np.pi / 0.12) > 0) ^ (np.sin(by * 2 * np.pi / 0.12) > 0))
+    wrinkles = 1 + _texture(rng, h, w, max(3, h // 24), 0.04)
+    # Where the body presses into the mattress: a soft shadow along the body.
+    dent = np.exp(-((bx / 0.28) ** 2) - (((by - 0.55) / 0.75) ** 2) * 2) * 0.12
+    return np.array(look.sheet, np.float32)[None, None, :] * (pattern * wrinkles * (1 - dent))[..., None]
+
+
+def make_background(look: SubjectLook, cam: Camera, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """The static room: textured floor, bed with patterned sheet, pillow, bedside table. RGB uint8."""
+    w, h = size
+    bx, by = _bed_coords(cam, h, w)
+    img, _ = floor_image(look, bx, by, rng)
     img = np.clip(img, 0, 255).astype(np.uint8)
 
     def poly(pts_bed, colour):
@@ -121,16 +144,7 @@ def make_background(look: SubjectLook, cam: Camera, size: tuple[int, int], rng: 
     poly(BED_FRAME, (150, 152, 158))
     mask = np.zeros((h, w), np.uint8)
     cv2.fillPoly(mask, [np.round(cam.to_px(MATTRESS) * _S).astype(np.int32)], 255, _AA, _SHIFT)
-    sheet = np.array(look.sheet, dtype=np.float32)
-    pattern = np.ones((h, w), np.float32)
-    if look.sheet_pattern == "stripes":
-        pattern = 0.93 + 0.07 * (np.sin(bx * 2 * np.pi / 0.09) > 0)
-    elif look.sheet_pattern == "checks":
-        pattern = 0.93 + 0.07 * ((np.sin(bx * 2 * np.pi / 0.12) > 0) ^ (np.sin(by * 2 * np.pi / 0.12) > 0))
-    wrinkles = 1 + _texture(rng, h, w, max(3, h // 24), 0.04)
-    # Where the body presses into the mattress: a soft shadow along the body.
-    dent = np.exp(-((bx / 0.28) ** 2) - (((by - 0.55) / 0.75) ** 2) * 2) * 0.12
-    sheet_img = sheet[None, None, :] * (pattern * wrinkles * (1 - dent))[..., None]
+    sheet_img = sheet_image(look, bx, by, rng)
     m = (mask.astype(np.float32) / 255)[..., None]
     img = (img * (1 - m) + sheet_img * m).clip(0, 255).astype(np.uint8)
     rail = np.array([[-0.5, 0.0], [-0.5, 1.0]])

@@ -15,7 +15,7 @@ import numpy as np
 
 from inference.synth.appearance import SubjectLook
 from inference.synth.camera import PinholeCamera
-from inference.synth.render import _AA, _S, _SHIFT, _texture, light_map
+from inference.synth.render import _AA, _S, _SHIFT, floor_image, light_map, sheet_image
 
 MATTRESS_TOP = 0.62  # height of the sheet (metres above the floor)
 MATTRESS = ((-0.47, -0.42, 0.45), (0.47, 1.78, MATTRESS_TOP))  # (lo, hi) corners of the boxes
@@ -105,25 +105,14 @@ def _floor_and_walls(look: SubjectLook, cam: PinholeCamera, rays: np.ndarray, rn
             t[ok] = ti[ok]
             surface[ok] = i
     P = cam.C[None, None, :] + rays * t[..., None]
-    bx, by, bz = P[..., 0], P[..., 1], P[..., 2]
-    tex = _texture(rng, h, w, max(4, h // 10), 9.0) + rng.normal(0, 4.0, (h, w)).astype(np.float32)
-    img = np.array(look.floor, np.float32)[None, None, :] + tex[..., None]
-    if look.floor_pattern == "tiles":
-        step = 0.3
-        line = (np.abs(((bx + 5) / step) % 1 - 0.5) > 0.47) | (np.abs(((by + 5) / step) % 1 - 0.5) > 0.47)
-        img[line] *= 0.8
-    elif look.floor_pattern == "planks":
-        plank = np.floor((bx + 5) / 0.15)
-        shade = (np.sin(plank * 12.9898) * 43758.5453) % 1.0  # per-plank brightness
-        img *= (0.88 + 0.18 * shade + 0.03 * np.sin(by * 60 + np.sin(bx * 30) * 2))[..., None]
-        img[np.abs(((bx + 5) / 0.15) % 1 - 0.5) > 0.48] *= 0.7
+    img, tex = floor_image(look, P[..., 0], P[..., 1], rng)
     # Walls: one pale paint, each wall lit a little differently so the corners read; a skirting board.
     paint = np.array([rng.uniform(190, 235)] * 3, np.float32) + rng.normal(0, 8, 3).astype(np.float32)
     for i, gain in ((1, 1.05), (2, 0.9), (3, 0.82), (4, 0.97), (5, 0.87)):
         m = surface == i
         img[m] = paint * gain + 0.4 * tex[m][:, None]
     wall = surface >= 2
-    img[wall & (bz < 0.1)] *= 0.6
+    img[wall & (P[..., 2] < 0.1)] *= 0.6
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
@@ -138,16 +127,7 @@ def make_room_background(look: SubjectLook, cam: PinholeCamera, size: tuple[int,
     (x0, y0, _), (x1, y1, _) = FRAME
     _poly(img, cam, np.array([[x0 - 0.05, y0, 0], [x1 + 0.05, y0, 0], [x1 + 0.05, y1 + 0.05, 0],
                               [x0 - 0.05, y1 + 0.05, 0]]), [c * 0.45 for c in look.floor])
-    sheet = np.array(look.sheet, np.float32)
-    bx, by = _plane_coords(cam, rays, MATTRESS_TOP)
-    pattern = np.ones((h, w), np.float32)
-    if look.sheet_pattern == "stripes":
-        pattern = 0.93 + 0.07 * (np.sin(bx * 2 * np.pi / 0.09) > 0)
-    elif look.sheet_pattern == "checks":
-        pattern = 0.93 + 0.07 * ((np.sin(bx * 2 * np.pi / 0.12) > 0) ^ (np.sin(by * 2 * np.pi / 0.12) > 0))
-    wrinkles = 1 + _texture(rng, h, w, max(3, h // 24), 0.04)
-    dent = np.exp(-((bx / 0.28) ** 2) - (((by - 0.55) / 0.75) ** 2) * 2) * 0.12  # where the body lies
-    sheet_img = sheet[None, None, :] * (pattern * wrinkles * (1 - dent))[..., None]
+    sheet_img = sheet_image(look, *_plane_coords(cam, rays, MATTRESS_TOP), rng)
 
     def sheet_top(canvas, quad):
         mask = np.zeros((h, w), np.uint8)
