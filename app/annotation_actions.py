@@ -75,8 +75,12 @@ class AnnotationActions:
         return None
 
     def _time_on_screen(self) -> Optional[float]:
+        """The frame on screen's time; the EEG sample's when one was clicked to get there."""
         win = self.win
-        return win.reader.frame_to_time(win.current_frame) if win.reader is not None else None
+        if win.reader is None:
+            return None
+        precise = win.eeg_review.precise_time()
+        return precise if precise is not None else win.reader.frame_to_time(win.current_frame)
 
     # -- doing an edit: planned, asked about when it needs a choice, refused when it breaks a rule
     def push(self, command: cmds.StoreEditCommand) -> bool:
@@ -205,3 +209,4 @@ class AnnotationActions:
         win.review_state.set_seizures(labels)
         win.event_review.sync_threshold()  # an undone / redone threshold comes back through here
         win.event_review.refresh()
+        win.eeg_review.refresh_marks()

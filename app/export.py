@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
@@ -90,9 +91,8 @@ def check_labels(store: AnnotationStore, what: str, require_human_onsets: bool =
         raise LabelExportError(problems, f"cannot export {what}: {len(problems)} problem(s) with its labels")
 
 
-def recording_identity(video: str | Path) -> tuple[str, str]:
-    """(recording_id, subject_id): from a manifest beside the video (or one folder up) that
-    lists it, else the file name."""
+def manifest_recording(video: str | Path) -> Optional[Recording]:
+    """The recording a manifest beside the video (or one folder up) lists for it, or None."""
     me = Path(video).resolve()
     for folder in (me.parent, me.parent.parent):
         for name in ("manifest.json", "manifest.csv"):
@@ -102,10 +102,20 @@ def recording_identity(video: str | Path) -> tuple[str, str]:
             try:
                 for rec in load_manifest(p):
                     if Path(rec.video).resolve() == me:
-                        return rec.recording_id, rec.subject_id
+                        return rec
             except SemioscopeError:
                 continue
-    return me.stem, me.stem
+    return None
+
+
+def recording_identity(video: str | Path) -> tuple[str, str]:
+    """(recording_id, subject_id): from a manifest beside the video (or one folder up) that
+    lists it, else the file name."""
+    rec = manifest_recording(video)
+    if rec is not None:
+        return rec.recording_id, rec.subject_id
+    stem = Path(video).resolve().stem
+    return stem, stem
 
 
 def recording_type(labels: Sequence[SeizureLabel]) -> str:
@@ -118,9 +128,11 @@ def recording_type(labels: Sequence[SeizureLabel]) -> str:
 def export_training_labels(store: AnnotationStore, video: str | Path, out_dir: str | Path, *,
                            duration_s: float, recording_id: Optional[str] = None,
                            subject_id: Optional[str] = None, segment_config: SegmentConfig = SegmentConfig(),
-                           require_human_onsets: bool = False) -> ExportSummary:
+                           require_human_onsets: bool = False, start_time: Optional[datetime] = None,
+                           eeg: Optional[Path] = None) -> ExportSummary:
     """Write manifest.json, segments.csv, detections.csv and provenance.csv for this recording
-    into ``out_dir``; nothing is written when its labels break a rule (``LabelExportError``)."""
+    into ``out_dir``; nothing is written when its labels break a rule (``LabelExportError``).
+    The recording's ``start_time`` and ``eeg`` (default: a manifest's beside the video) go with it."""
     video = Path(video).resolve()
     out_dir = Path(out_dir)
     rid = recording_id or video.stem
@@ -134,8 +146,10 @@ def export_training_labels(store: AnnotationStore, video: str | Path, out_dir: s
     labels = store.seizures()
     seizures = labels_to_seizures(labels)
     sid = subject_id or rid
+    listed = manifest_recording(video)  # its clock and EEG travel with the labels
     rec = Recording(rid, sid, video, recording_type(labels) if seizures else NO_SEIZURE, tuple(seizures),
-                    float(duration_s))
+                    float(duration_s), start_time or (listed.start_time if listed else None),
+                    eeg or (listed.eeg if listed else None))
     manifest_path = out_dir / MANIFEST_NAME
     manifest = Manifest([])
     if manifest_path.exists():

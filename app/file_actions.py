@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 from app.export import export_events_csv, export_training_labels, recording_identity
 from inference.core.errors import SemioscopeError
 from inference.results.result_file import AnalysisResult
+from widgets.alignment_dialog import AlignmentDialog
 from widgets.folder_dialog import ask_folder
 from widgets.wording import plural
 
@@ -41,8 +42,10 @@ class FileActions:
         if win.store is None or win.reader is None or win.video_path is None:
             raise SemioscopeError("open a video before exporting")
         rid, sid = self.recording_identity()
+        link = win.eeg_review.link
         summary = export_training_labels(win.store, win.video_path, out_dir, duration_s=win.reader.meta.duration_s,
-                                         recording_id=rid, subject_id=sid, require_human_onsets=require_human_onsets)
+                                         recording_id=rid, subject_id=sid, require_human_onsets=require_human_onsets,
+                                         start_time=win.recording_clock.start, eeg=link.eeg if link else None)
         win.show_message(summary.message())
         return summary
 
@@ -76,6 +79,31 @@ class FileActions:
             win.open_video(video, results=path, analyse=False)
         else:
             win.open_results(path)
+
+    def ask_open_eeg(self) -> None:
+        win = self.win
+        if win.video_path is None:
+            win.show_message("Open a video first: the EEG is shown beside it", 3000)
+            return
+        path, _ = QFileDialog.getOpenFileName(win, "Open EEG", str(win.video_path.parent),
+                                              "EEG (*.edf *.EDF *.bdf *.BDF *.rec);;All files (*)")
+        if path:
+            win.open_eeg(path)
+
+    def ask_alignment(self) -> None:
+        review = self.win.eeg_review
+        if not review.is_open():
+            self.win.show_message("Open an EEG first (File → Open EEG)", 3000)
+            return
+        a = review.alignment
+        dlg = AlignmentDialog(a.offset_s, a.drift_ppm, a.describe(), [(p.video_s, p.eeg_s, p.label) for p in a.points],
+                              self.win)
+        if dlg.exec() != AlignmentDialog.Accepted:
+            return
+        if dlg.clear_requested:
+            review.clear_sync_points()
+        elif abs(dlg.offset_s() - a.offset_s) > 1e-6 or abs(dlg.drift_ppm() - a.drift_ppm) > 1e-6:
+            review.set_alignment(dlg.offset_s(), dlg.drift_ppm())
 
     def ask_export_training_labels(self) -> None:
         win = self.win

@@ -27,24 +27,29 @@ from app.analysis_control import AnalysisControl
 from app.annotation_actions import AnnotationActions
 from app.annotations import AnnotationStore
 from app.display_clock import DisplayClock
+from app.eeg_review import EegReview
 from app.event_review import EventReview
 from app.file_actions import FileActions
 from app.focus_keys import FocusKeys
+from app.recording_clock import RecordingClock
 from app.results_view import ResultsView
 from app.review_state import ReviewState
 from app.shortcuts import keymap_rows
 from app.video_opening import VideoOpening
 from app.window_actions import install_actions
-from app.window_layout import arrange_widgets, fit_to_screen, place_on_screen, save_layout
+from app.window_layout import arrange_widgets, fit_to_screen, place_on_screen, save_layout, show_eeg_panel
 from inference.core.config import ClipConfig
+from inference.eeg.filters import HIGHPASS_CHOICES, LOWPASS_CHOICES, NOTCH_CHOICES
+from inference.eeg.montage import MONTAGE_LABELS
 from inference.pose.joints import JOINT_LABELS
 from widgets.annotation_panel import AnnotationPanel
 from widgets.attention_map import AttentionMap, JointAttentionBars
 from widgets.display_data import MARKER_LABELS, SEIZURE_TIME_FIELDS
+from widgets.eeg_view import EegView
 from widgets.event_list import EventList
 from widgets.keymap_dialog import KeymapDialog
 from widgets.mouse_actions import MOUSE_ACTIONS
-from widgets.timefmt import format_time, parse_time
+from widgets.timefmt import format_position
 from widgets.timeline import TimelineWidget
 from widgets.transport import TransportBar
 from widgets.video_view import VideoView
@@ -84,6 +89,7 @@ class MainWindow(QMainWindow):
         self.display = DisplayClock()  # the one position the display shows (frame and its timestamp)
         self.shown_frame = -1  # the frame on screen (the loader may still be catching up)
         self.pending_seek_s: Optional[float] = None  # asked for while the video was still opening
+        self.pending_seek_text: Optional[str] = None  # a typed time waiting for the recording's clock
 
         # -- widgets ----------------------------------------------------------------------
         self.video_view = VideoView(self)
@@ -93,6 +99,8 @@ class MainWindow(QMainWindow):
         self.attention_bars = JointAttentionBars(self)
         self.event_list = EventList(self)
         self.annotation_panel = AnnotationPanel(self)
+        self.eeg_view = EegView(self, montages=list(MONTAGE_LABELS.items()), highpass=HIGHPASS_CHOICES,
+                                lowpass=LOWPASS_CHOICES, notch=NOTCH_CHOICES)
         self.attention_map.linkTimeline(self.timeline)
         self.attention_map.attachBars(self.attention_bars)
         self.message_bar = QLabel(self)
@@ -118,6 +126,8 @@ class MainWindow(QMainWindow):
         self.annotation_actions = AnnotationActions(self)
         self.file_actions = FileActions(self)
         self.focus_keys = FocusKeys(self)
+        self.recording_clock = RecordingClock(self)
+        self.eeg_review = EegReview(self)
         install_actions(self)
 
         # -- signals ----------------------------------------------------------------------
@@ -210,21 +220,30 @@ class MainWindow(QMainWindow):
 
     # == opening ===========================================================================
     def open_video(self, path: str | Path, results: Optional[str | Path] = None, model: Optional[str | Path] = None,
-                   annotations: Optional[str | Path] = None, analyse: bool = True) -> bool:
+                   annotations: Optional[str | Path] = None, analyse: bool = True,
+                   eeg: Optional[str | Path] = None) -> bool:
         """Open a video with its annotations; load ``results`` (or the ones beside the video);
-        otherwise, with a ``model`` run folder, start analysing in the background.
+        otherwise, with a ``model`` run folder, start analysing in the background. ``eeg``: the
+        EEG file to show beside it (default: the one linked before, else the manifest's).
 
         The first frame shows at once; the frame loader thread builds the timestamp index (seconds
         for an hour of video) and the rest follows (``app.video_opening``; ``is_open()`` turns True).
         Returns False when the file is plainly not there; other problems arrive in the message bar.
         """
-        return self.opening.open(path, results, model, annotations, analyse)
+        return self.opening.open(path, results, model, annotations, analyse, eeg)
 
     def is_open(self) -> bool:
         return self.reader is not None
 
     def close_video(self) -> None:
         self.opening.close()
+
+    def open_eeg(self, path: str | Path) -> bool:
+        """Show the EEG file ``path`` beside the open video (``app.eeg_review``)."""
+        return self.eeg_review.open(path)
+
+    def layout_eeg(self, on: bool) -> None:
+        show_eeg_panel(self, on)
 
     def show_title(self, video: Optional[Path]) -> None:
         """The title names the video and who is reviewing (also in the status bar)."""
@@ -317,6 +336,7 @@ class MainWindow(QMainWindow):
         self.transport.setPosition(t, frame)
         self.timeline.setCurrentTime(t)
         self.attention_map.setCurrentTime(t)
+        self.eeg_review.follow(t)
 
     def step_frames(self, n: int) -> None:
         self.pause()
@@ -326,19 +346,31 @@ class MainWindow(QMainWindow):
         self.seek(self.current_time + float(dt))
 
     def ask_go_to_time(self) -> None:
-        text, ok = QInputDialog.getText(self, "Go to time", "Time (hh:mm:ss.fff or seconds):",
-                                        text=format_time(self.current_time))
+        clock = self.recording_clock
+        hint = ("Clock time (hh:mm:ss.fff; +hh:mm:ss from the start)" if clock.showing_wall and clock.start
+                else "Time from the start (hh:mm:ss.fff or seconds)")
+        text, ok = QInputDialog.getText(self, "Go to time", f"{hint}:", text=format_position(self.current_time))
         if ok and text:
-            try:
-                self.seek(parse_time(text))
-            except ValueError as exc:
-                self.show_error(str(exc))
+            self.go_to_text(text)
         self.focus_keys.release_focus()
+
+    def go_to_text(self, text: str) -> bool:
+        """Go to a time typed by the user (``RecordingClock.parse``: clock or relative); while
+        the video is still opening, once its clock is known."""
+        if self.reader is None and self.video_path is not None:
+            self.pending_seek_text = text
+            return True
+        try:
+            self.seek(self.recording_clock.parse(text))
+            return True
+        except ValueError as exc:
+            self.show_error(str(exc))
+            return False
 
     def _follow_marker(self, index: int, field: str, t: float) -> None:
         """A seizure marker is being dragged: the video shows the frame under it."""
         self.seek(t)
-        self.show_message(f"{MARKER_LABELS[field]} {index + 1}: {format_time(self.current_time)} "
+        self.show_message(f"{MARKER_LABELS[field]} {index + 1}: {format_position(self.current_time)} "
                           f"(frame {self.current_frame})", 3000)
 
     def _follow_panel_edit(self, _index: int, field: str, value) -> None:

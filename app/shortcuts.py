@@ -13,7 +13,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from PySide6.QtGui import QAction, QKeySequence
 
-MENU_ORDER = ("File", "Edit", "Annotate", "Review", "Playback", "View", "Analysis", "Help")
+MENU_ORDER = ("File", "Edit", "Annotate", "Review", "Playback", "View", "EEG", "Analysis", "Help")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from app.annotations import annotations_path_for
 from app.frame_loader import FrameLoader
 from app.playback import PlaybackClock
 from inference.core.errors import SemioscopeError, VideoError
+from inference.core.wall_clock import format_start_time
 from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
 from inference.results.result_file import result_path_for
@@ -35,7 +36,7 @@ class VideoOpening(QObject):
         self._args: dict = {}
 
     def open(self, path: str | Path, results: Optional[str | Path] = None, model: Optional[str | Path] = None,
-             annotations: Optional[str | Path] = None, analyse: bool = True) -> bool:
+             annotations: Optional[str | Path] = None, analyse: bool = True, eeg: Optional[str | Path] = None) -> bool:
         """Start opening ``path``; the rest follows in ``_finish`` once the loader has indexed it.
         Returns False when the file is plainly not there."""
         win = self.win
@@ -46,7 +47,8 @@ class VideoOpening(QObject):
             return False
         win.video_path = path
         win.model_dir = Path(model) if model is not None else None
-        self._args = {"results": results, "annotations": annotations, "analyse": analyse}
+        self._args = {"results": results, "annotations": annotations, "analyse": analyse,
+                      "eeg": Path(eeg) if eeg is not None else None}
         win.show_title(path)
         win.clear_message_bar()
         win.loader = FrameLoader(path, win)
@@ -92,6 +94,11 @@ class VideoOpening(QObject):
         win.store = win.annotation_actions.open_store(
             Path(annotations) if annotations is not None else annotations_path_for(path), path.name)
         win.undo_stack.clear()
+        win.recording_clock.on_video_opened(path)
+        if win.recording_clock.start is not None:  # the file says on which clock its times are
+            win.store.video.update(start_time=format_start_time(win.recording_clock.start),
+                                   start_time_source=win.recording_clock.source)
+        win.eeg_review.open_for_video(path, args["eeg"])
         win.refresh_labels()
 
         self._load_sidecar_keypoints(path)
@@ -108,6 +115,12 @@ class VideoOpening(QObject):
         elif not loaded and not win.message_bar.isVisible():
             win.show_message(f"{path.name}: {meta.summary()}. No analysis yet (review --model RUN to analyse).")
         pending, win.pending_seek_s = win.pending_seek_s, None
+        text, win.pending_seek_text = win.pending_seek_text, None
+        if text is not None:
+            try:
+                pending = win.recording_clock.parse(text)
+            except ValueError as exc:
+                win.show_error(f"--start-at {text}: {exc}")
         start = pending if pending is not None else self.first_unreviewed_event_s()
         win.seek(start or 0.0)
         if start is not None:
@@ -149,8 +162,10 @@ class VideoOpening(QObject):
             win.loader = None
         win.reader = None
         win.results_path = None
+        win.eeg_review.close()
+        win.recording_clock.close()
         win.display.reset()
-        win.pending_seek_s = None
+        win.pending_seek_s = win.pending_seek_text = None
         win.annotation_actions.close_store()
         win.store = None
         win.analysis.reuse_detector = False

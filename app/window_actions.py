@@ -17,6 +17,7 @@ def action_handlers(win: MainWindow) -> dict[str, Callable]:
     return {
         "file.open_video": files.ask_open_video,
         "file.open_results": files.ask_open_results,
+        "file.open_eeg": files.ask_open_eeg,
         "file.export_labels": files.ask_export_training_labels,
         "file.export_events": files.ask_export_events,
         "file.quit": win.close,
@@ -48,6 +49,13 @@ def action_handlers(win: MainWindow) -> dict[str, Callable]:
         "view.colour_confidence": lambda on: on and win.set_colour_mode("confidence"),
         "view.forecast": win.timeline.setForecastVisible,
         "view.unreviewed_only": win.event_list.setOnlyUnreviewed,
+        "view.wall_clock": win.recording_clock.show_wall_clock,
+        "eeg.page_forward": lambda: win.eeg_review.step_page(+1),
+        "eeg.page_back": lambda: win.eeg_review.step_page(-1),
+        "eeg.gain_up": lambda: win.eeg_view.stepGain(+1),
+        "eeg.gain_down": lambda: win.eeg_view.stepGain(-1),
+        "eeg.sync_point": lambda: win.eeg_review.add_sync_point_at_cursor(),
+        "eeg.alignment": files.ask_alignment,
         "focus.video": win.focus_keys.release_focus,
         "analysis.cancel": win.cancel_analysis,
         "help.keyboard": win.show_keymap,
@@ -64,6 +72,7 @@ def install_actions(win: MainWindow) -> None:
     actions["view.skeleton"].setChecked(True)
     actions["view.colour_attention"].setChecked(True)
     actions["view.forecast"].setChecked(True)
+    actions["view.wall_clock"].setEnabled(False)  # until a recording with a known start is open
     win.timeline.forecast_check.toggled.connect(actions["view.forecast"].setChecked)
     stack.canUndoChanged.connect(actions["edit.undo"].setEnabled)
     stack.canRedoChanged.connect(actions["edit.redo"].setEnabled)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 SHORT_SCREEN_PX = 800  # below this the attention map starts collapsed: the video keeps ~half the height
 SIDE_PANEL_PX = 400  # the events table's six columns, Peak and Kind included, at the default font
 SPLITTERS = ("main_splitter", "top_splitter", "plots_splitter")
-LAYOUT_VERSION = 2  # a stored layout of another version is ignored (widgets changed since)
+LAYOUT_VERSION = 3  # a stored layout of another version is ignored (widgets changed since)
 
 
 def arrange_widgets(win: MainWindow) -> None:
@@ -40,9 +40,12 @@ def arrange_widgets(win: MainWindow) -> None:
     win.side_tabs.addTab(win.attention_bars, "Joints now")
     win.top_splitter = QSplitter(Qt.Horizontal, win)
     win.top_splitter.addWidget(video_box)
+    win.top_splitter.addWidget(win.eeg_view)  # hidden until an EEG is opened
     win.top_splitter.addWidget(win.side_tabs)
     win.top_splitter.setStretchFactor(0, 1)
-    win.top_splitter.setStretchFactor(1, 0)  # extra width goes to the video, not the table
+    win.top_splitter.setStretchFactor(1, 1)
+    win.top_splitter.setStretchFactor(2, 0)  # extra width goes to the video and EEG, not the table
+    win.eeg_view.hide()
     win.plots_splitter = QSplitter(Qt.Vertical, win)
     win.plots_splitter.addWidget(win.timeline)
     win.plots_splitter.addWidget(win.attention_map)
@@ -89,7 +92,24 @@ def default_shares(win: MainWindow, size) -> None:
     am = map_min if win.attention_map.isCollapsed() else max(map_min, (plots - trace_min) // 3)
     win.plots_splitter.setSizes([plots - am, am])
     side = min(SIDE_PANEL_PX, size.width() // 2)
-    win.top_splitter.setSizes([max(size.width() - side, 1), side])
+    win.top_splitter.setSizes([max(size.width() - side, 1), 0, side])
+    if win.eeg_view.isVisible() or not win.eeg_view.isHidden():
+        show_eeg_panel(win, True)
+
+
+def show_eeg_panel(win: MainWindow, on: bool) -> None:
+    """Show the EEG page between the video and the side panel (video and EEG share the width,
+    the EEG a little more: 19 channels need it), or hide it and give its width to the video."""
+    win.eeg_view.setVisible(on)
+    sizes = win.top_splitter.sizes()
+    total = sum(sizes) or max(win.width(), 1)
+    side = sizes[2] if len(sizes) > 2 and sizes[2] > 0 else min(SIDE_PANEL_PX, total // 4)
+    if on:
+        side = min(side, max(total // 5, 220))
+        video = int((total - side) * 0.42)
+        win.top_splitter.setSizes([video, total - side - video, side])
+    else:
+        win.top_splitter.setSizes([total - side, 0, side])
 
 
 def available_area(win: MainWindow) -> QRect:

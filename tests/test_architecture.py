@@ -108,8 +108,8 @@ def test_a_function_level_project_import_is_caught(tmp_path):
 
 
 def test_light_packages_import_no_torch():
-    """Reading videos, keypoints and result files must not pay for torch (nor Qt)."""
-    light = [f"inference.{p}.{m.stem}" for p in ("core", "video", "pose", "results", "dataset")
+    """Reading videos, EEG, keypoints and result files must not pay for torch (nor Qt)."""
+    light = [f"inference.{p}.{m.stem}" for p in ("core", "video", "eeg", "pose", "results", "dataset")
              for m in sorted((ROOT / "inference" / p).glob("*.py")) if m.stem != "__init__"]
     code = ("import sys, importlib\n"
             "import inference.video, inference.pose, inference.results\n"

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from .display_data import FORECAST_ALARM, NEEDS_REVIEW, PARTLY_REVIEWED, STATUS_COLORS, UNREVIEWED, EventRow
-from .timefmt import format_time
+from .timefmt import format_position
 from .wording import plural
 
 # Status right after the start: on a narrow window it must stay visible without scrolling.
@@ -71,7 +71,7 @@ class EventTableModel(QAbstractTableModel):
             return None
         r, c = self._rows[index.row()], index.column()
         if role == Qt.DisplayRole:
-            return (str(index.row() + 1), format_time(r.start_s), r.status, f"{r.duration_s:.1f} s",
+            return (str(index.row() + 1), format_position(r.start_s), r.status, f"{r.duration_s:.1f} s",
                     f"{r.peak_prob:.2f}", kind_text(r))[c]
         if role == SORT_ROLE:
             return (index.row(), r.start_s, r.status, r.duration_s, r.peak_prob, r.kind)[c]
@@ -80,7 +80,7 @@ class EventTableModel(QAbstractTableModel):
         if role == Qt.TextAlignmentRole:
             return int(Qt.AlignRight | Qt.AlignVCenter) if c in (COL_INDEX, COL_DURATION, COL_PEAK) else int(Qt.AlignLeft | Qt.AlignVCenter)
         if role == Qt.ToolTipRole:
-            return (f"{format_time(r.start_s)} – {format_time(r.end_s)}, peak {r.peak_prob:.3f}, {r.status}, "
+            return (f"{format_position(r.start_s)} – {format_position(r.end_s)}, peak {r.peak_prob:.3f}, {r.status}, "
                     f"{kind_text(r)}")
         return None
 

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
 
-from .timefmt import format_time
+from .timefmt import format_position, wall_clock
 
 BACKGROUND = "#1b1e23"
 FOREGROUND = "#c8ccd2"
@@ -33,9 +33,10 @@ class TimeAxisItem(pg.AxisItem):
     def tickStrings(self, values, scale, spacing):
         decimals = 0 if spacing >= 1 else (1 if spacing >= 0.1 else 3)
         out = []
+        wall = wall_clock() is not None
         for v in values:
-            text = format_time(v * scale, decimals)
-            out.append(text[3:] if text.startswith("00:") and spacing < 60 else text)
+            text = format_position(v * scale, decimals)
+            out.append(text[3:] if not wall and text.startswith("00:") and spacing < 60 else text)
         return out
 
 

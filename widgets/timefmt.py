@@ -1,8 +1,15 @@
-"""Times shown to people as ``hh:mm:ss.fff`` and parsed back; shared by every widget."""
+"""Times shown to people as ``hh:mm:ss.fff`` and parsed back; shared by every widget.
+
+``format_position`` is what positions on the recording show: the time from the video's start,
+or the wall-clock time when the window has switched to it (``set_wall_clock(start)``, one
+setting for the whole window, like a locale; ``set_wall_clock(None)`` switches back).
+"""
 from __future__ import annotations
 
 import math
 import re
+from datetime import datetime, timedelta
+from typing import Optional
 
 _CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)\s*$")
 
@@ -47,3 +54,28 @@ def parse_time(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"not a time: {text!r} (must be a non-negative number of seconds)")
     return value
+
+
+_wall_start: Optional[datetime] = None
+
+
+def set_wall_clock(start: Optional[datetime]) -> None:
+    """Show positions as clock times from ``start`` (an aware datetime), or relative (None)."""
+    global _wall_start
+    _wall_start = start
+
+
+def wall_clock() -> Optional[datetime]:
+    return _wall_start
+
+
+def format_position(t: float | None, decimals: int = 3) -> str:
+    """A position on the recording as the window shows it now (relative or wall clock)."""
+    if _wall_start is None or t is None or not math.isfinite(t):
+        return format_time(t, decimals)
+    at = _wall_start + timedelta(seconds=float(t))
+    unit = 10 ** (6 - max(decimals, 0))  # microseconds per shown digit: round once, as format_time does
+    micro = int(round(at.microsecond / unit)) * unit
+    at = at.replace(microsecond=0) + timedelta(microseconds=micro)
+    text = at.strftime("%H:%M:%S")
+    return f"{text}.{at.microsecond // unit:0{decimals}d}" if decimals > 0 else text

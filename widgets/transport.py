@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QStyle, QToolButton, QWidget
 
-from .timefmt import format_time, parse_time
+from .timefmt import format_position, format_time, parse_time
 
 SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 # (label, kind, amount): kind "frames" steps whole frames, "seconds" steps time.
@@ -102,7 +102,7 @@ class TransportBar(QWidget):
     def setPosition(self, t: float, frame: int) -> None:
         # Two lines (time over frame), the length in the tooltip: the bar beside the side panel
         # must fit a 1024 px screen.
-        self.position_label.setText(f"{format_time(t)}\nframe {frame}")
+        self.position_label.setText(f"{format_position(t)}\nframe {frame}")
 
     def setDuration(self, seconds: float | None, frames: int | None = None) -> None:
         self._duration = seconds

@@ -32,11 +32,19 @@ Annotations are saved after every change to <video>.semioscope-annotations.json 
 append-only history: who, when, human or machine, what). Your name is asked once and
 remembered; --reviewer sets it. Help -> Keyboard lists every shortcut.
 
+With --eeg (or File -> Open EEG, or an `eeg` column in the manifest beside the video) the EEG
+(EDF, EDF+ or BDF) is paged beside the video on one clock: the start times give the first
+alignment; sync points (click an event on the EEG, step the video to its frame, press S) fit
+offset and drift, saved in <video>.semioscope-eeg.json. View -> Wall-clock time (W) shows clock
+times when the recording's start is known (manifest start_time, the container's creation_time,
+or an EDF-style file name).
+
 examples:
   semioscope review rec.mp4
   semioscope review rec.mp4 --model runs/tiny --keypoints gt
   semioscope review --results out/rec.result.npz
   semioscope review rec.mp4 --reviewer "Dr Smith"
+  semioscope review rec.mp4 --eeg rec.edf --start-at 21:47:10
   semioscope review rec.mp4 --model runs/tiny --forecast-model runs/fc_clf --keypoints gt
 """
 
@@ -57,7 +65,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stride", type=float, default=1.0, metavar="S", help="analysis window stride in seconds (default 1)")
     p.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)  # used by the screenshot test
     p.add_argument("--quit-after", type=float, default=None, metavar="S", help=argparse.SUPPRESS)
-    p.add_argument("--start-at", type=float, default=None, metavar="S", help="start at this time (seconds)")
+    p.add_argument("--eeg", metavar="FILE", help="EEG file (EDF, EDF+, BDF) to show beside the video")
+    p.add_argument("--start-at", default=None, metavar="TIME",
+                   help="start at this time: seconds, hh:mm:ss from the start, or a clock time when the "
+                        "recording's start is known (e.g. 21:47:10)")
 
 
 def load_style_sheet() -> str:
@@ -96,7 +107,7 @@ def _require_display() -> None:
 
 
 def open_review_window(video=None, model=None, results=None, reviewer=None, annotations=None, engine_config=None,
-                       screenshot=None, quit_after=None, start_at=None) -> int:
+                       screenshot=None, quit_after=None, start_at=None, eeg=None) -> int:
     """Create the QApplication and the window, open the inputs and run the event loop."""
     if video is None and results is None:
         pass  # an empty window: File -> Open video
@@ -120,9 +131,9 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
     win = MainWindow(name, engine_config=engine_config, log_path=log_path, settings=settings)
     win.show()
     if video is not None:
-        win.open_video(video, results=results, model=model, annotations=annotations)
+        win.open_video(video, results=results, model=model, annotations=annotations, eeg=eeg)
         if start_at is not None:
-            win.seek(start_at)  # applied once the video's index is ready
+            win.go_to_text(str(start_at))  # applied once the video's index is ready
     if screenshot:
         def shoot() -> None:
             # On a real X server (Xvfb) grab the whole screen, so a window larger than the screen
@@ -145,4 +156,4 @@ def run(args) -> int:
     cfg = EngineConfig(stride_s=args.stride, device=args.device, keypoints=args.keypoints,
                        pose_backend="mediapipe", forecast_model=args.forecast_model)
     return open_review_window(args.video, args.model, args.results, args.reviewer, args.annotations, cfg,
-                              args.screenshot, args.quit_after, args.start_at)
+                              args.screenshot, args.quit_after, args.start_at, args.eeg)

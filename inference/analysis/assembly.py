@@ -14,6 +14,7 @@ from inference.analysis.settings import NoPersonError
 from inference.analysis.state import RunState
 from inference.core.config import EventConfig
 from inference.core.errors import VideoError
+from inference.core.wall_clock import format_start_time
 from inference.pose.cleaning import clean_track
 from inference.pose.keypoints import KeypointTrack
 from inference.results.events import detect_events
@@ -26,6 +27,7 @@ from inference.results.result_file import (
     Gap,
     merge_gaps,
 )
+from inference.video.start_time import recording_start
 
 
 def result_gaps(state: RunState, upto_window: int) -> list[Gap]:
@@ -62,9 +64,12 @@ def keypoint_track(state: RunState, upto_sample: int, cleaned: bool) -> Keypoint
 
 
 def video_dict(state: RunState) -> dict[str, Any]:
-    """The ``video`` entry of a result: path, name, fingerprint and container facts."""
+    """The ``video`` entry of a result: path, name, fingerprint, container facts and, when the
+    container or the file name says it, the wall-clock start (``start_time``, ISO 8601)."""
+    start, source = recording_start(state.video_path)
+    clock = {"start_time": format_start_time(start), "start_time_source": source} if start is not None else {}
     return {"path": str(state.video_path.resolve()), "name": state.video_path.name,
-            "fingerprint": state.fingerprint, "meta": dataclasses.asdict(state.meta)}
+            "fingerprint": state.fingerprint, "meta": dataclasses.asdict(state.meta), **clock}
 
 
 def partial_result(state: RunState, done: int, model_identity: dict[str, Any],

@@ -21,6 +21,10 @@ class VideoError(InputFileError):
     """A video cannot be opened, has no frames, or is truncated/corrupt."""
 
 
+class EegError(InputFileError):
+    """An EEG file (EDF, EDF+, BDF) cannot be read, or an alignment file is malformed."""
+
+
 class ManifestError(InputFileError):
     """A recording manifest is malformed or refers to things that do not exist."""
 

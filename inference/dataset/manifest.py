@@ -2,10 +2,13 @@
 
 CSV: one row per seizure; a recording without seizures has one row with empty onset columns.
 Columns: ``recording_id, subject_id, video, seizure_type, eeg_onset_s, clinical_onset_s, end_s``
-(optional: ``duration_s``, ``seizure_seizure_type``-free). ``video`` is relative to the manifest.
+(optional: ``duration_s``; ``start_time``, the recording's wall-clock start in ISO 8601 with a time
+zone; ``eeg``, the EEG file (EDF, EDF+ or BDF) recorded with the video). ``video`` and ``eeg`` are
+relative to the manifest.
 
 JSON: ``{"format": "semioscope.manifest", "version": 1, "recordings": [{"recording_id": ...,
-"subject_id": ..., "video": ..., "seizure_type": ..., "duration_s": ..., "seizures":
+"subject_id": ..., "video": ..., "seizure_type": ..., "duration_s": ..., "start_time": ...,
+"eeg": ..., "seizures":
 [{"eeg_onset_s": ..., "clinical_onset_s": ..., "end_s": ...}]}]}``.
 
 Parsing errors raise :class:`ManifestError` naming the file, the row and the problem.
@@ -21,11 +24,13 @@ import json
 import math
 import os
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from inference.core.atomic import atomic_write_text
 from inference.core.errors import ManifestError
+from inference.core.wall_clock import format_start_time, parse_start_time
 
 MANIFEST_FORMAT = "semioscope.manifest"
 MANIFEST_VERSION = 1
@@ -46,6 +51,7 @@ _TYPE_ALIASES = {
 
 CSV_COLUMNS = ("recording_id", "subject_id", "video", "seizure_type",
                "eeg_onset_s", "clinical_onset_s", "end_s", "duration_s")
+CLOCK_COLUMNS = ("start_time", "eeg")  # written only when some recording has them
 
 
 def normalise_seizure_type(value: Any) -> str:
@@ -78,6 +84,8 @@ class Recording:
     seizure_type: str = NO_SEIZURE
     seizures: tuple[Seizure, ...] = ()
     duration_s: Optional[float] = None  # known duration, if the manifest states it
+    start_time: Optional[datetime] = None  # wall-clock time of the video's start (aware)
+    eeg: Optional[Path] = None  # the EEG file recorded with the video (absolute)
 
     def with_seizures(self, seizures: Iterable[Seizure]) -> "Recording":
         return replace(self, seizures=tuple(sorted(seizures, key=lambda s: s.eeg_onset_s)))
@@ -147,6 +155,21 @@ def _seizure(eeg, clin, end, where: str, path: Path) -> Optional[Seizure]:
     return Seizure(float(eeg_v), float(clin_v), end_v)
 
 
+def _start_time(value: Any, where: str, path: Path) -> Optional[datetime]:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    try:
+        return parse_start_time(text)
+    except ValueError as exc:
+        raise ManifestError(path, f"{where}: start_time: {exc}") from None
+
+
+def _optional_path(base: Path, value: Any) -> Optional[Path]:
+    text = "" if value is None else str(value).strip()
+    return _resolve_video(base, text) if text else None
+
+
 def _resolve_video(base: Path, video: str) -> Path:
     p = Path(os.path.expanduser(video))
     return p if p.is_absolute() else (base / p)
@@ -179,10 +202,12 @@ def _read_csv(path: Path) -> Manifest:
             raise ManifestError(path, f"{where}: {exc}") from None
         sz = _seizure(row.get("eeg_onset_s"), row.get("clinical_onset_s"), row.get("end_s"), where, path)
         duration = _float_or_none(row.get("duration_s"), where, path, "duration_s")
+        start = _start_time(row.get("start_time"), where, path)
+        eeg = _optional_path(path.parent, row.get("eeg"))
         if rid not in rows:
             order.append(rid)
             rows[rid] = {"subject_id": row["subject_id"], "video": row["video"], "seizure_type": stype,
-                         "seizures": [], "duration_s": duration, "line": lineno}
+                         "seizures": [], "duration_s": duration, "line": lineno, "start_time": start, "eeg": eeg}
         else:
             prev = rows[rid]
             if prev["video"] != row["video"] or prev["subject_id"] != row["subject_id"]:
@@ -190,13 +215,16 @@ def _read_csv(path: Path) -> Manifest:
                                           f"{prev['line']}) with a different video or subject")
             if stype != NO_SEIZURE:
                 prev["seizure_type"] = stype
+            prev["start_time"] = prev["start_time"] or start
+            prev["eeg"] = prev["eeg"] or eeg
         if sz is not None:
             rows[rid]["seizures"].append(sz)
     recs = []
     for rid in order:
         r = rows[rid]
         recs.append(Recording(rid, r["subject_id"], _resolve_video(path.parent, r["video"]), r["seizure_type"],
-                              tuple(sorted(r["seizures"], key=lambda s: s.eeg_onset_s)), r["duration_s"]))
+                              tuple(sorted(r["seizures"], key=lambda s: s.eeg_onset_s)), r["duration_s"],
+                              r["start_time"], r["eeg"]))
     return Manifest(recs, path)
 
 
@@ -247,7 +275,9 @@ def _read_json(path: Path) -> Manifest:
                 seizures.append(sz)
         duration = _float_or_none(item.get("duration_s"), where, path, "duration_s")
         recs.append(Recording(rid, str(item["subject_id"]), _resolve_video(path.parent, str(item["video"])),
-                              stype, tuple(sorted(seizures, key=lambda s: s.eeg_onset_s)), duration))
+                              stype, tuple(sorted(seizures, key=lambda s: s.eeg_onset_s)), duration,
+                              _start_time(item.get("start_time"), where, path),
+                              _optional_path(path.parent, item.get("eeg"))))
     return Manifest(recs, path)
 
 
@@ -271,11 +301,20 @@ def load_manifest(path: str | Path) -> Manifest:
 
 # -- writing -----------------------------------------------------------------------------------
 
-def _relative_video(rec: Recording, base: Path) -> str:
+def _relative(target: Path, base: Path) -> str:
     try:
-        return os.path.relpath(rec.video, base)
+        return os.path.relpath(target, base)
     except ValueError:  # different drive on Windows
-        return str(rec.video)
+        return str(target)
+
+
+def _relative_video(rec: Recording, base: Path) -> str:
+    return _relative(rec.video, base)
+
+
+def _clock_fields(rec: Recording, base: Path) -> dict[str, Optional[str]]:
+    return {"start_time": format_start_time(rec.start_time) if rec.start_time is not None else None,
+            "eeg": _relative(rec.eeg, base) if rec.eeg is not None else None}
 
 
 def manifest_to_json(manifest: Manifest, base: Path) -> dict[str, Any]:
@@ -285,6 +324,7 @@ def manifest_to_json(manifest: Manifest, base: Path) -> dict[str, Any]:
         "recordings": [
             {"recording_id": r.recording_id, "subject_id": r.subject_id, "video": _relative_video(r, base),
              "seizure_type": r.seizure_type, "duration_s": r.duration_s,
+             **{k: v for k, v in _clock_fields(r, base).items() if v is not None},
              "seizures": [s.to_dict() for s in r.seizures]}
             for r in manifest.recordings
         ],
@@ -294,18 +334,20 @@ def manifest_to_json(manifest: Manifest, base: Path) -> dict[str, Any]:
 def manifest_to_csv(manifest: Manifest, base: Path) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
+    clock = any(r.start_time is not None or r.eeg is not None for r in manifest.recordings)
+    w.writerow(CSV_COLUMNS + (CLOCK_COLUMNS if clock else ()))
 
     def fmt(v: Optional[float]) -> str:
         return "" if v is None else f"{v:.3f}"
 
     for r in manifest.recordings:
         video = _relative_video(r, base)
+        extra = [v or "" for v in _clock_fields(r, base).values()] if clock else []
         if not r.seizures:
-            w.writerow([r.recording_id, r.subject_id, video, r.seizure_type, "", "", "", fmt(r.duration_s)])
+            w.writerow([r.recording_id, r.subject_id, video, r.seizure_type, "", "", "", fmt(r.duration_s)] + extra)
         for s in r.seizures:
             w.writerow([r.recording_id, r.subject_id, video, r.seizure_type, fmt(s.eeg_onset_s),
-                        fmt(s.clinical_onset_s), fmt(s.end_s), fmt(r.duration_s)])
+                        fmt(s.clinical_onset_s), fmt(s.end_s), fmt(r.duration_s)] + extra)
     return buf.getvalue()
 
 
