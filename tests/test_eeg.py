@@ -16,7 +16,8 @@ from inference.eeg.edf_file import EegFile
 from inference.eeg.filters import DisplayFilters, apply_filters
 from inference.eeg.link import EegLink, link_path, load_link, save_link
 from inference.eeg.montage import derivations
-from inference.eeg.page import EegPager, PageSettings, min_max_thin, page_start_for
+from inference.eeg.page import EegPager, PageSettings, page_start_for
+from widgets.trace_thinning import min_max_thin
 
 FS = 256.0
 NAMES = ["EEG Fp1-REF", "EEG Fp2-REF", "EEG F7-REF", "EEG T7-REF", "EEG P7-REF", "EEG O1-REF", "EEG Cz-REF", "ECG"]

@@ -28,19 +28,21 @@ LEGS = [JI[n] for n in ("right_knee", "left_knee", "right_ankle", "left_ankle")]
 # SynthConfig(size=(160, 120), fps=15.0, staff_probability=1.0): (name, seed, type, seconds, night)
 # -> sha256 of the video file, the keypoint sidecar, the annotations (canonical JSON) and the raw
 # frames + keypoints + visibility as drawn (independent of the video encoder's build).
+# The MP4 hashes include the container's creation_time tag (the recording's synthetic start, issue 15);
+# the frames, keypoints and annotations are as before.
 BASELINE = {
     ("staff", 0, "none", 12.0, False): (
-        "58c0e5642b69768dc2990ea311b7632ab681b3958f3a87d6680dc8359b6b8037",
+        "c4de1a5301a1cec6d6607aea80949e82939743e473dd995af6090d896819804b",
         "8eab59d625f82620027ffffa3946c9c78e393d55452531c79cb2a1436539a8a7",
         "8218cac005722af130e5da95de3d7dae0fb41a48805e834444f18a3b8c553fff",
         "9a77a67343f2a45eecd08eb3f8aaa0ebacf97e51d5271812508181c2c8d67bad"),
     ("seizure", 21, "focal", 14.0, False): (
-        "d94806d0309fa52763dd0e527f6614ee39590b3578dfe52e40263231d8d9bedc",
+        "d1e19ff78b0fd82664e776ed8412156d33e3e7c27ea995d3060f53d6381ee55c",
         "a294e94d357b8bc736d4a147e85265afe6748f5248bf34d883d64f751d4b4167",
         "1682ae501bc471fc6e5c8ec9e071440caad5bf88be162b5c65d70d921eccf8d9",
         "55e29c57180f2a8a88d1e27c17e81b94f02323ae8bb607351c9e975b22e8bbd4"),
     ("night", 3, "none", 2.0, True): (
-        "c6e620c144869b16af292b560052ecc193ba6c0aef3f00e2d6a7d61acac9bab3",
+        "a07602952eb96e18c0f9caa739accc20b8ce45fbd301a59a0220710e662fe61a",
         "830f943c2df72f4f843414a2b7b33aeb09170100ef9e818d45f3dbb771413879",
         "423ceb9ded197a989024d5b352914a19821252fc7a4d7f860f9bfa37c794a53e",
         "a149660ae74084a862fdeb7f9abecd8f000c50458c3101e6a5d913c0eca9b251"),

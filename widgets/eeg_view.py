@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from .plot_items import BACKGROUND, FOREGROUND
+from .trace_thinning import min_max_thin
 
 EEG_COLOR = "#cfd8dc"
 OTHER_COLOR = "#80cbc4"  # ECG, EMG... : told apart from the EEG at a glance
@@ -240,14 +241,16 @@ class EegView(QWidget):
             self.other_curve.setData([], [])
             return
         scale = self.rows_per_microvolt()
-        t = self._start_s + np.arange(n) / self._fs
+        # Two points per pixel column are all a screen can show.
+        t, data = min_max_thin(self._start_s + np.arange(n) / self._fs, self._data,
+                               2 * max(int(self.plot.getViewBox().width()), 200))
         for curve, want in ((self.eeg_curve, True), (self.other_curve, False)):
             rows = [k for k in range(c) if self._is_eeg[k] == want]
             if not rows:
                 curve.setData([], [])
                 continue
             # Negative up (the EEG convention); a NaN after each channel breaks the path.
-            y = -np.asarray(rows, dtype=np.float64)[:, None] - self._data[rows] * scale
+            y = -np.asarray(rows, dtype=np.float64)[:, None] - data[rows] * scale
             y = np.hstack([y, np.full((len(rows), 1), np.nan)]).reshape(-1)
             x = np.hstack([np.tile(t, (len(rows), 1)), np.full((len(rows), 1), t[-1])]).reshape(-1)
             curve.setData(x, y)

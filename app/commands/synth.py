@@ -16,6 +16,11 @@ DESCRIPTION = """\
 Generate synthetic EMU recordings: OUT/subNN/subNN_rK.mp4 with .keypoints.npz (ground-truth
 14 joints per frame) and .annotations.json beside each, plus OUT/manifest.csv and manifest.json.
 Subjects alternate focal and focal-to-bilateral tonic-clonic seizures. Same seed, same data.
+Every recording gets a wall-clock start (manifest start_time, the video's creation_time tag).
+
+With --eeg each video also gets a 19-channel EDF+ EEG (OUT/subNN/subNN_rK.edf, 256 Hz) recorded
+on its own clock (an offset and a drift against the camera's), listed in the manifest's eeg
+column, and its truth (.eeg.truth.json: offset, drift, two sync taps, onsets in EEG time).
 
 With --animal seizure|normal it writes an unlabelled rodent-like clip corpus instead
 (OUT/<kind>_0001.mp4 ... and OUT/corpus.json) for forecasting pre-training.
@@ -25,6 +30,7 @@ examples:
   semioscope synth data/long --subjects 1 --recordings 1 --duration 600 --size 1280x720
   semioscope synth data/fc --subjects 8 --prodrome --duration 120:240
   semioscope synth data/oblique --subjects 6 --camera mixed --blanket 0.5
+  semioscope synth data/veeg --subjects 4 --eeg
   semioscope synth data/rodent --animal seizure --clips 50
 """
 
@@ -83,6 +89,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--blanket", type=_probability, nargs="?", const=1.0, default=None, metavar="P",
                    help="cover each recording's legs with a blanket with chance P (bare --blanket: 1); joints it hides "
                         "are marked occluded (default: each subject's own blanket, unmarked, as before)")
+    p.add_argument("--eeg", action="store_true",
+                   help="also write a synthetic 19-channel EDF+ EEG beside each video, on a clock with a known "
+                        "offset and drift (truth in .eeg.truth.json)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")
     g = p.add_argument_group("animal corpus")
     g.add_argument("--animal", choices=("seizure", "normal"), default=None,
@@ -104,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         print("semioscope synth: error: --subjects must be at least 1")
         return 2
     cfg = SynthConfig()
-    changes = {"prodrome": args.prodrome}
+    changes = {"prodrome": args.prodrome, "eeg": args.eeg}
     if args.duration:
         changes["duration_s"] = args.duration
     if args.recordings:
@@ -126,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(manifest.subjects)} subjects, {len(manifest)} recordings, seizures: {types}; "
           f"{minutes:.1f} min of video at {cfg.size[0]}x{cfg.size[1]} {cfg.fps:g} fps")
     print(f"manifest: {manifest.path.parent / 'manifest.csv'} (and manifest.json)")
+    if cfg.eeg:
+        print(f"EEG: {sum(r.eeg is not None for r in manifest)} EDF+ files (19 channels, 256 Hz) beside the videos, "
+              f"each on its own clock; the true offset, drift and sync taps are in *.eeg.truth.json")
     least = MIN_TRAIN_SUBJECTS + MIN_VAL_SUBJECTS + MIN_TEST_SUBJECTS
     if len(manifest.subjects) < least:  # said now rather than after the user's first `train`
         print(f"note: {len(manifest.subjects)} subjects are too few to train a detector on (a subject-wise split "

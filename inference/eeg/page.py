@@ -1,9 +1,8 @@
 """One page of EEG for the screen: read lazily, re-referenced, filtered, thinned for drawing.
 
 ``EegPager(file).page(start_s, settings)`` reads only the page (plus the filters' margin) from
-disk, builds the montage's traces, filters them and cuts the margin off. ``min_max_thin`` keeps
-each pixel column's extremes so a spike survives the thinning; it is for display only; marks and
-measurements use the full-rate samples.
+disk, builds the montage's traces, filters them and cuts the margin off. The widget thins the
+full-rate page for the screen (``widgets.trace_thinning``); marks use the full-rate samples.
 """
 from __future__ import annotations
 
@@ -90,29 +89,6 @@ class EegPager:
                        [d.is_eeg for d in derivs])
 
 
-def min_max_thin(t: np.ndarray, y: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``max_points`` points of ``y [C, N]`` over ``t [N]``: each bin's minimum and maximum
-    in time order (a spike one sample wide still reaches its peak on screen)."""
-    n = y.shape[-1]
-    if max_points <= 0 or n <= max_points:
-        return t, y
-    bins = max(max_points // 2, 1)
-    k = int(np.ceil(n / bins))
-    usable = (n // k) * k
-    yb = y[..., :usable].reshape(*y.shape[:-1], -1, k)
-    lo_i, hi_i = yb.argmin(axis=-1), yb.argmax(axis=-1)
-    first = np.minimum(lo_i, hi_i)
-    second = np.maximum(lo_i, hi_i)
-    idx = np.stack([first, second], axis=-1)  # per bin, the two extremes in time order
-    base = (np.arange(yb.shape[-2]) * k)[:, None]
-    flat_idx = (idx + base).reshape(*y.shape[:-1], -1)
-    out = np.take_along_axis(y[..., :usable], flat_idx, axis=-1)
-    # One time axis for all rows: the bin's start and middle (rows differ in where their extremes fall).
-    tb = t[:usable].reshape(-1, k)
-    t_out = np.stack([tb[:, 0], tb[:, k // 2]], axis=-1).reshape(-1)
-    return t_out, out
-
-
 def page_start_for(t_eeg: float, page_s: float, current: Optional[float]) -> float:
     """Where the page showing ``t_eeg`` starts: the current page while ``t_eeg`` is on it,
     else the page that has ``t_eeg`` a tenth in (paging like an EEG reader, not scrolling)."""
@@ -121,5 +97,4 @@ def page_start_for(t_eeg: float, page_s: float, current: Optional[float]) -> flo
     return max(t_eeg - 0.1 * page_s, 0.0)
 
 
-__all__ = ["DEFAULT_GAIN_UV_PER_MM", "DEFAULT_PAGE_S", "EegPage", "EegPager", "PageSettings", "min_max_thin",
-           "page_start_for"]
+__all__ = ["DEFAULT_GAIN_UV_PER_MM", "DEFAULT_PAGE_S", "EegPage", "EegPager", "PageSettings", "page_start_for"]

@@ -31,6 +31,7 @@ class SynthConfig:
     face_blur: bool = True
     camera: str = "ceiling"  # ceiling | corner | foot | mixed
     blanket: Optional[float] = None  # chance a recording's legs are under a blanket; None: the subject's own
+    eeg: bool = False  # also write an EDF+ EEG (and its clock truth) beside each video
 
     def __post_init__(self) -> None:
         if self.camera not in CAMERA_CHOICES:

@@ -6,6 +6,8 @@ Layout written by :func:`generate_dataset`::
     OUT/sub01/sub01_r1.mp4                 the video (faststart MP4)
     OUT/sub01/sub01_r1.keypoints.npz       KeypointTrack, one sample per frame, source "synthetic-gt"
     OUT/sub01/sub01_r1.annotations.json    onsets, type, prodrome (+ restless bouts), night mode, staff, actions
+    OUT/sub01/sub01_r1.edf                 with ``eeg``: 19-channel EDF+ recorded on its own clock
+    OUT/sub01/sub01_r1.eeg.truth.json      with ``eeg``: that clock's true offset and drift, sync taps, onsets
 
 Every random choice comes from seeds derived from ``(seed, subject, recording)``, so a seed
 fixes all sidecars and the manifest, whatever the number of workers. Frames are drawn and
@@ -29,9 +31,11 @@ from inference.core.atomic import atomic_write_json
 from inference.core.errors import Cancelled
 from inference.core.progress import CancelToken, ProgressFn, check_cancel
 from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE, Manifest, Recording, Seizure, save_manifest
+from inference.eeg.edf_writer import write_edf
 from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
 from inference.synth.config import SynthConfig
+from inference.synth.eeg_signal import EegClock, eeg_truth, sample_clock, synthesize_eeg
 from inference.synth.scene import RecordingScene
 from inference.synth.seeds import _derive, _rng
 from inference.video.writer import VideoWriter
@@ -94,7 +98,8 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
     what happens in this recording. ``night`` overrides the subject's night mode;
     ``eeg_onset_s`` places the seizure (default: drawn, with >= 35% of the recording before it).
     ``threads`` = 2 draws the next frame while the last one is encoded (same output bytes as 1).
-    Returns the manifest :class:`Recording` (absolute video path, ``duration_s`` set).
+    Returns the manifest :class:`Recording` (absolute video path, ``duration_s`` and the
+    wall-clock ``start_time`` set; ``eeg`` too when ``config.eeg``).
     """
 
     path = Path(path)
@@ -102,13 +107,14 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
     plan, look = scene.plan, scene.look
     n_frames, fps, duration_s = scene.n_frames, scene.fps, scene.duration_s
     w, h = scene.size
+    clock = sample_clock(seed, scene.subject_seed, look.night, duration_s)
     times = np.arange(n_frames, dtype=np.float64) / fps
     xy = np.zeros((n_frames, 14, 2), np.float32)
     conf = np.ones((n_frames, 14), np.float32)
     tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
     report_every = max(1, int(fps * 2))
     try:
-        with VideoWriter(tmp, fps=fps, size=(w, h), codec=config.codec) as writer:
+        with VideoWriter(tmp, fps=fps, size=(w, h), codec=config.codec, creation_time=clock.video_start) as writer:
             # threads > 1: encode on a second thread while the next frame is drawn (both release
             # the GIL); a small bounded queue keeps memory flat.
             sink = _ThreadedSink(writer) if threads > 1 else None
@@ -170,13 +176,37 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
         "blanket": scene.blanket_summary(),
         "seed": int(seed),
         "subject_seed": scene.subject_seed,
-        "config": config.to_dict(),
+        "config": _config_dict(config),
     }
     if plan.restless:  # prodrome option only: interictal restless bouts (forecasting confounders)
         annotations["restless_bouts"] = [b.to_dict() for b in plan.restless]
+    eeg_path = None
+    if config.eeg:
+        eeg_path = _write_eeg(path, stem, seed, clock, scene, xy)
+        annotations["eeg"] = eeg_path.name
     atomic_write_json(path.with_name(stem + ".annotations.json"), annotations)
     return Recording(recording_id, subject_id, path.resolve(), seizure_type if seizures else NO_SEIZURE,
-                     seizures, duration_s=_r3(duration_s))
+                     seizures, duration_s=_r3(duration_s), start_time=clock.video_start,
+                     eeg=eeg_path.resolve() if eeg_path is not None else None)
+
+
+def _config_dict(config: SynthConfig) -> dict:
+    """The config as the annotations record it; ``eeg`` only when on (default output unchanged)."""
+    d = config.to_dict()
+    if not d.get("eeg"):
+        d.pop("eeg", None)
+    return d
+
+
+def _write_eeg(path: Path, stem: str, seed: int, clock: EegClock, scene: RecordingScene, xy: np.ndarray) -> Path:
+    """The EDF+ beside the video (drawn from the frames' joints, after them) and its truth sidecar."""
+    synth = synthesize_eeg(seed, clock, xy, scene.fps, scene.pixels_per_metre(), asleep=scene.look.night,
+                           seizure=scene.plan.seizure)
+    eeg_path = path.with_name(stem + ".edf")
+    write_edf(eeg_path, synth.signals_uv, synth.fs, synth.channels, clock.eeg_start,
+              prefiltering="HP:0.5Hz LP:70Hz", equipment="semioscope-synth")
+    atomic_write_json(path.with_name(stem + ".eeg.truth.json"), eeg_truth(synth, clock, path.name, eeg_path.name))
+    return eeg_path
 
 
 # -- datasets ------------------------------------------------------------------------------------
@@ -298,7 +328,7 @@ def generate_dataset(out_dir: str | Path, n_subjects: int, seed: int = 0, config
         finally:
             pool.terminate()
             pool.join()
-        for tmp in out.glob("*/.*.partial.mp4"):  # leftovers of a cancelled run
+        for tmp in [*out.glob("*/.*.partial.mp4"), *out.glob("*/.*.edf.*.tmp")]:  # leftovers of a cancelled run
             tmp.unlink(missing_ok=True)
     manifest = Manifest([results[i] for i in range(len(tasks))])
     save_manifest(manifest, out / "manifest.json")

@@ -6,6 +6,7 @@ which is how variable-frame-rate test files are made.
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import Optional
@@ -23,17 +24,23 @@ class VideoWriter:
     - ``codec``: "mpeg4" (MP4V, fastest) or "libx264" (H.264).
     - ``write(frame, t)``: ``frame`` is RGB ``uint8 [H, W, 3]``; ``t`` the presentation time in
       seconds (default: ``n / fps``). Times must increase.
+    - ``creation_time``: the wall-clock time of the first frame (aware datetime), written as the
+      container's ``creation_time`` tag so a reader can find the recording's start in the file.
+      MP4 keeps whole seconds of it; the frames are the same with or without it.
     """
 
     def __init__(self, path: str | Path, fps: float = 30.0, size: tuple[int, int] = (640, 480),
                  codec: str = "mpeg4", quality: Optional[int] = None, gop: int = 30,
-                 threads: int = 1):
+                 threads: int = 1, creation_time: Optional[datetime] = None):
 
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fps = float(fps)
         self.size = (int(size[0]), int(size[1]))
+        tag = creation_time_tag(creation_time) if creation_time is not None else None
         self._container = av.open(str(self.path), mode="w", options={"movflags": "faststart"})
+        if tag is not None:
+            self._container.metadata["creation_time"] = tag  # read by the muxer when it writes the header
         rate = Fraction(self.fps).limit_denominator(1001)
         stream = self._container.add_stream(codec, rate=rate)
         stream.width, stream.height = self.size
@@ -86,6 +93,13 @@ class VideoWriter:
 
     def __exit__(self, exc_type, *rest) -> None:
         self.close()
+
+
+def creation_time_tag(value: datetime) -> str:
+    """``2026-03-14T20:30:00.000000Z``: the form FFmpeg writes and reads (ISO 8601, UTC)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"creation time {value.isoformat()} has no time zone")
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def write_video(path: str | Path, frames, fps: float = 30.0, times=None, codec: str = "mpeg4") -> Path:
