@@ -101,14 +101,13 @@ def show_eeg_panel(win: MainWindow, on: bool) -> None:
     """Show the EEG page between the video and the side panel (video and EEG share the width,
     the EEG a little more: 19 channels need it), or hide it and give its width to the video."""
     win.eeg_view.setVisible(on)
-    sizes = win.top_splitter.sizes()
-    total = sum(sizes) or max(win.width(), 1)
-    side = sizes[2] if len(sizes) > 2 and sizes[2] > 0 else min(SIDE_PANEL_PX, total // 4)
+    total = sum(win.top_splitter.sizes()) or max(win.width(), 1)
     if on:
-        side = min(side, max(total // 5, 220))
+        side = min(SIDE_PANEL_PX, max(total // 4, 240))
         video = int((total - side) * 0.42)
         win.top_splitter.setSizes([video, total - side - video, side])
     else:
+        side = min(SIDE_PANEL_PX, total // 2)
         win.top_splitter.setSizes([total - side, 0, side])
 
 

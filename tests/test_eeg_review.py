@@ -174,7 +174,7 @@ def test_montage_filters_and_hidden_channels_redraw_the_page(qtbot, recording):
     view.montage_box.setCurrentIndex(view.montage_box.findData("average"))
     assert view._names[0] == "Fp1-Avg" and len(view._names) == 19
     view._toggle_channel("Fp1-Avg", False)
-    assert "Fp1-Avg" not in view._names and view.channels_button.text() == "Channels 18/19"
+    assert "Fp1-Avg" not in view._names and view.channels_button.text() == "Ch 18/19"
     before = view.rows_per_microvolt()
     qtbot.keyClick(win, Qt.Key_Up, Qt.ShiftModifier)
     assert view.rows_per_microvolt() > before  # more sensitive: bigger traces

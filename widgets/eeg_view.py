@@ -17,7 +17,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from .plot_items import BACKGROUND, FOREGROUND
 from .trace_thinning import min_max_thin
@@ -27,6 +28,7 @@ OTHER_COLOR = "#80cbc4"  # ECG, EMG... : told apart from the EEG at a glance
 CURSOR_COLOR = "#ffd54f"
 GAINS_UV_PER_MM = (1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 30.0, 50.0, 70.0, 100.0, 200.0)
 PAGE_LENGTHS_S = (5.0, 10.0, 15.0, 20.0, 30.0, 60.0)
+CLIP_ROWS = 1.5
 
 
 class _SecondsAxis(pg.AxisItem):
@@ -76,14 +78,19 @@ class EegView(QWidget):
         self._hidden: set[str] = set()
         self._marks: list[pg.InfiniteLine] = []
 
-        self.montage_box = _combo([(label, key) for key, label in montages], "Montage")
+        self.montage_box = _combo([(label, key) for key, label in montages],
+                                  "Montage: as recorded, average reference, or longitudinal bipolar (double banana)")
+        # Narrow when space is short (the full name drops down): the panel must fit a 1400 px screen.
+        self.montage_box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.montage_box.setMinimumContentsLength(7)
         self.gain_box = _combo([(f"{g:g} µV/mm", g) for g in GAINS_UV_PER_MM], "Sensitivity (Shift+Up / Shift+Down)")
-        self.highpass_box = _combo([(_hz(v, "HP off"), v) for v in highpass], "High-pass filter (display only)")
-        self.lowpass_box = _combo([(_hz(v, "LP off"), v) for v in lowpass], "Low-pass filter (display only)")
-        self.notch_box = _combo([(_hz(v, "no notch"), v) for v in notch], "Notch filter at the mains frequency")
+        self.highpass_box = _combo([("HP " + _hz(v, "off"), v) for v in highpass], "High-pass filter (display only)")
+        self.lowpass_box = _combo([("LP " + _hz(v, "off"), v) for v in lowpass], "Low-pass filter (display only)")
+        self.notch_box = _combo([("Notch " + _hz(v, "off"), v) for v in notch], "Notch filter at the mains frequency")
         self.page_box = _combo([(f"{p:g} s", p) for p in PAGE_LENGTHS_S], "Page length")
         self.channels_button = QToolButton(self)
         self.channels_button.setText("Channels")
+        self.channels_button.setToolTip("Show or hide traces")
         self.channels_button.setPopupMode(QToolButton.InstantPopup)
         self.channels_button.setMenu(QMenu(self.channels_button))
         self.channels_button.setFocusPolicy(Qt.NoFocus)
@@ -96,13 +103,18 @@ class EegView(QWidget):
             button.clicked.connect(lambda _=False, s=step: self.pageStepRequested.emit(s))
         self.status_label = QLabel(self)
         self.status_label.setStyleSheet("color:#9aa0a6;")
-        bar = QHBoxLayout()
-        bar.setContentsMargins(2, 0, 2, 0)
-        bar.setSpacing(4)
-        for w in (self.back_button, self.forward_button, self.montage_box, self.gain_box, self.highpass_box,
-                  self.lowpass_box, self.notch_box, self.page_box, self.channels_button):
+        self.status_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # never widens the panel
+        # Two short rows, so the panel fits beside the video and the side panel on a 1400 px screen.
+        bar, filters = QHBoxLayout(), QHBoxLayout()
+        for row in (bar, filters):
+            row.setContentsMargins(2, 0, 2, 0)
+            row.setSpacing(4)
+        for w in (self.back_button, self.forward_button, self.montage_box, self.gain_box, self.page_box):
             bar.addWidget(w)
         bar.addWidget(self.status_label, 1)
+        for w in (self.highpass_box, self.lowpass_box, self.notch_box, self.channels_button):
+            filters.addWidget(w)
+        filters.addStretch(1)
         for box in (self.montage_box, self.gain_box, self.highpass_box, self.lowpass_box, self.notch_box,
                     self.page_box):
             box.currentIndexChanged.connect(lambda _i: self.settingsChanged.emit())
@@ -140,6 +152,7 @@ class EegView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addLayout(bar)
+        lay.addLayout(filters)
         lay.addWidget(self.plot_widget, 1)
 
     # -- settings the app reads ------------------------------------------------------------
@@ -195,12 +208,12 @@ class EegView(QWidget):
             act.toggled.connect(lambda on, n=name: self._toggle_channel(n, on))
             menu.addAction(act)
         shown = len([n for n in self._all_names if n not in self._hidden])
-        self.channels_button.setText(f"Channels {shown}/{len(self._all_names)}")
+        self.channels_button.setText(f"Ch {shown}/{len(self._all_names)}")
 
     def _toggle_channel(self, name: str, on: bool) -> None:
         (self._hidden.discard if on else self._hidden.add)(name)
         shown = len([n for n in self._all_names if n not in self._hidden])
-        self.channels_button.setText(f"Channels {shown}/{len(self._all_names)}")
+        self.channels_button.setText(f"Ch {shown}/{len(self._all_names)}")
         self.settingsChanged.emit()
 
     # -- what is drawn ---------------------------------------------------------------------
@@ -249,8 +262,10 @@ class EegView(QWidget):
             if not rows:
                 curve.setData([], [])
                 continue
-            # Negative up (the EEG convention); a NaN after each channel breaks the path.
-            y = -np.asarray(rows, dtype=np.float64)[:, None] - data[rows] * scale
+            # Negative up (the EEG convention), clipped at 1.5 channel spacings as EEG readers do
+            # (a seizure or an artefact would otherwise cover its neighbours); a NaN after each
+            # channel breaks the path.
+            y = -np.asarray(rows, dtype=np.float64)[:, None] - np.clip(data[rows] * scale, -CLIP_ROWS, CLIP_ROWS)
             y = np.hstack([y, np.full((len(rows), 1), np.nan)]).reshape(-1)
             x = np.hstack([np.tile(t, (len(rows), 1)), np.full((len(rows), 1), t[-1])]).reshape(-1)
             curve.setData(x, y)

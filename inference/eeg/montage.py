@@ -18,7 +18,7 @@ import numpy as np
 from inference.eeg.edf_file import EegChannel
 
 MONTAGES = ("recorded", "average", "bipolar")
-MONTAGE_LABELS = {"recorded": "As recorded", "average": "Average reference", "bipolar": "Longitudinal bipolar"}
+MONTAGE_LABELS = {"recorded": "As recorded", "average": "Average ref.", "bipolar": "Bipolar (long.)"}
 DOUBLE_BANANA = (
     ("Fp1", "F7"), ("F7", "T3"), ("T3", "T5"), ("T5", "O1"),
     ("Fp2", "F8"), ("F8", "T4"), ("T4", "T6"), ("T6", "O2"),
