@@ -12,11 +12,13 @@ from inference.core.errors import EegError
 from inference.core.wall_clock import format_clock, parse_clock_time, parse_start_time, start_time_from_name
 from inference.eeg.alignment import ClockAlignment, SyncPoint, fit_alignment, from_start_times
 from inference.eeg.channels import electrode_name
-from inference.eeg.edf_file import EegFile
+from inference.eeg.edf_file import EegChannel, EegFile
+from inference.eeg.edf_writer import write_edf
 from inference.eeg.filters import DisplayFilters, apply_filters
 from inference.eeg.link import EegLink, link_path, load_link, save_link
 from inference.eeg.montage import derivations
 from inference.eeg.page import EegPager, PageSettings, page_start_for
+from inference.synth.eeg_signal import EegClock, synthesize_eeg
 from widgets.trace_thinning import min_max_thin
 
 FS = 256.0
@@ -174,11 +176,37 @@ def test_link_file_round_trips_and_reports_malformed_content(tmp_path):
 
 
 def test_derivations_skip_missing_electrodes():
-    eeg = type("F", (), {})()
-    from inference.eeg.edf_file import EegChannel
     chans = [EegChannel(i, n, electrode_name(n), FS, "uV", 1.0) for i, n in enumerate(NAMES)]
     names = [d.name for d in derivations(chans, "bipolar")]
     assert names == ["Fp1-F7", "F7-T3", "T3-T5", "T5-O1", "ECG"]
     with pytest.raises(ValueError, match="unknown montage"):
         derivations(chans, "laplacian")
-    del eeg
+
+
+def test_sync_taps_found_on_a_synthetic_hour_fix_the_eeg_onset_to_one_sample(tmp_path):
+    """Acceptance (issue 15): an hour of synthetic EEG on a clock 1.37 s off its header and
+    drifting 50 ppm; a reviewer marks the two taps (the EEG sample at each tap's peak against the
+    video frame that shows it); the fitted alignment puts an EEG onset at the start and at the end
+    of the hour within one sample of the truth."""
+    fps, hour = 10.0, 3600.0
+    start = dt.datetime(2026, 3, 14, 21, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    clock = EegClock(start, start - dt.timedelta(seconds=20), 20.0 + 1.37, 50.0, hour + 40.0)
+    xy = np.zeros((int(hour * fps), 14, 2), np.float32)
+    synth = synthesize_eeg(3, clock, xy, fps, px_per_m=200.0, asleep=False)
+    assert all(abs(v * fps - round(v * fps)) < 1e-6 for v, _ in synth.sync_points)  # taps at frame times
+    path = write_edf(tmp_path / "hour.edf", synth.signals_uv, synth.fs, list(synth.channels), clock.eeg_start)
+    eeg = EegFile.open(path)
+    pager = EegPager(eeg)
+    nominal = from_start_times(clock.video_start, eeg.start_time(clock.eeg_start.tzinfo))
+    assert nominal.offset_s == pytest.approx(20.0)
+    points = []
+    for video_s, _ in synth.sync_points:
+        # The reviewer pages to where the headers put the tap and clicks its peak.
+        page = pager.page(nominal.to_eeg(video_s) - 5.0, PageSettings(montage="recorded",
+                                                                       filters=DisplayFilters(None, None, None)))
+        peak = int(np.argmax(np.abs(page.data).sum(axis=0)))
+        points.append(SyncPoint(video_s, page.start_s + peak / page.fs))
+    fitted = fit_alignment(points, nominal)
+    assert abs(fitted.drift_ppm - 50.0) < 2.0
+    for onset in (5.0, hour - 5.0):
+        assert abs(fitted.to_eeg(onset) - clock.to_eeg(onset)) <= 1.0 / FS, onset
