@@ -290,7 +290,7 @@ class EegView(QWidget):
         self._marks = []
         for eeg_s, label, colour in marks:
             line = pg.InfiniteLine(float(eeg_s), angle=90, movable=False, pen=pg.mkPen(colour, width=2),
-                                   label=label, labelOpts={"position": 0.97, "color": colour,
+                                   label=label, labelOpts={"position": 0.97, "color": colour, "fill": BACKGROUND,
                                                            "anchors": [(0, 0), (0, 0)]})
             self.plot.addItem(line, ignoreBounds=True)
             self._marks.append(line)
