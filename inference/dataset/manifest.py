@@ -31,6 +31,14 @@ from typing import Any, Iterable, Optional
 from inference.core.atomic import atomic_write_text
 from inference.core.errors import ManifestError
 from inference.core.wall_clock import format_start_time, parse_start_time
+from inference.dataset.semiology import (
+    SemiologySign,
+    check_awareness,
+    check_ilae_type,
+    ordered,
+    signs_from_text,
+    signs_to_text,
+)
 
 MANIFEST_FORMAT = "semioscope.manifest"
 MANIFEST_VERSION = 1
@@ -52,6 +60,7 @@ _TYPE_ALIASES = {
 CSV_COLUMNS = ("recording_id", "subject_id", "video", "seizure_type",
                "eeg_onset_s", "clinical_onset_s", "end_s", "duration_s")
 CLOCK_COLUMNS = ("start_time", "eeg")  # written only when some recording has them
+SEMIOLOGY_COLUMNS = ("ilae_type", "awareness", "semiology")  # written only when some seizure has them
 
 
 def normalise_seizure_type(value: Any) -> str:
@@ -63,15 +72,26 @@ def normalise_seizure_type(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Seizure:
-    """One seizure; times in seconds from video start. ``end_s`` may be unknown (None)."""
+    """One seizure; times in seconds from video start. ``end_s`` may be unknown (None).
+    Semiology (``inference.dataset.semiology``): ``ilae_type``, ``awareness`` ("" = not given)
+    and the ordered ``signs``."""
 
     eeg_onset_s: float
     clinical_onset_s: float
     end_s: Optional[float] = None
+    ilae_type: str = ""
+    awareness: str = ""
+    signs: tuple[SemiologySign, ...] = ()
+
+    @property
+    def has_semiology(self) -> bool:
+        return bool(self.ilae_type or self.awareness or self.signs)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"eeg_onset_s": self.eeg_onset_s, "clinical_onset_s": self.clinical_onset_s,
-                "end_s": self.end_s}
+        d = {"eeg_onset_s": self.eeg_onset_s, "clinical_onset_s": self.clinical_onset_s, "end_s": self.end_s}
+        if self.has_semiology:  # old manifests (and their content hashes) stay as they were
+            d.update(ilae_type=self.ilae_type, awareness=self.awareness, signs=[g.to_dict() for g in self.signs])
+        return d
 
 
 @dataclass(frozen=True)
@@ -139,7 +159,19 @@ def _float_or_none(value: Any, where: str, path: Path, column: str) -> Optional[
     return v
 
 
-def _seizure(eeg, clin, end, where: str, path: Path) -> Optional[Seizure]:
+def _semiology(ilae, awareness, signs, where: str, path: Path) -> dict[str, Any]:
+    """The optional semiology fields; ``signs`` is a list of dicts (JSON) or text (CSV)."""
+    try:
+        if isinstance(signs, list):
+            parsed = ordered(SemiologySign.from_dict(g) if isinstance(g, dict) else g for g in signs)
+        else:
+            parsed = signs_from_text(signs or "")
+        return {"ilae_type": check_ilae_type(ilae), "awareness": check_awareness(awareness), "signs": parsed}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ManifestError(path, f"{where}: semiology: {exc}") from None
+
+
+def _seizure(eeg, clin, end, where: str, path: Path, semiology: Optional[dict] = None) -> Optional[Seizure]:
     eeg_v = _float_or_none(eeg, where, path, "eeg_onset_s")
     clin_v = _float_or_none(clin, where, path, "clinical_onset_s")
     end_v = _float_or_none(end, where, path, "end_s")
@@ -152,7 +184,7 @@ def _seizure(eeg, clin, end, where: str, path: Path) -> Optional[Seizure]:
         eeg_v = clin_v
     if clin_v is None:
         clin_v = eeg_v
-    return Seizure(float(eeg_v), float(clin_v), end_v)
+    return Seizure(float(eeg_v), float(clin_v), end_v, **(semiology or {}))
 
 
 def _start_time(value: Any, where: str, path: Path) -> Optional[datetime]:
@@ -200,7 +232,8 @@ def _read_csv(path: Path) -> Manifest:
             stype = normalise_seizure_type(row.get("seizure_type", ""))
         except ValueError as exc:
             raise ManifestError(path, f"{where}: {exc}") from None
-        sz = _seizure(row.get("eeg_onset_s"), row.get("clinical_onset_s"), row.get("end_s"), where, path)
+        sz = _seizure(row.get("eeg_onset_s"), row.get("clinical_onset_s"), row.get("end_s"), where, path,
+                      _semiology(row.get("ilae_type"), row.get("awareness"), row.get("semiology"), where, path))
         duration = _float_or_none(row.get("duration_s"), where, path, "duration_s")
         start = _start_time(row.get("start_time"), where, path)
         eeg = _optional_path(path.parent, row.get("eeg"))
@@ -269,8 +302,9 @@ def _read_json(path: Path) -> Manifest:
         for j, s in enumerate(raw_seizures):
             if not isinstance(s, dict):
                 raise ManifestError(path, f"{where}, seizure #{j + 1}: expected an object")
-            sz = _seizure(s.get("eeg_onset_s"), s.get("clinical_onset_s"), s.get("end_s"),
-                          f"{where}, seizure #{j + 1}", path)
+            sw = f"{where}, seizure #{j + 1}"
+            sz = _seizure(s.get("eeg_onset_s"), s.get("clinical_onset_s"), s.get("end_s"), sw, path,
+                          _semiology(s.get("ilae_type"), s.get("awareness"), s.get("signs") or [], sw, path))
             if sz is not None:
                 seizures.append(sz)
         duration = _float_or_none(item.get("duration_s"), where, path, "duration_s")
@@ -335,7 +369,8 @@ def manifest_to_csv(manifest: Manifest, base: Path) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     clock = any(r.start_time is not None or r.eeg is not None for r in manifest.recordings)
-    w.writerow(CSV_COLUMNS + (CLOCK_COLUMNS if clock else ()))
+    semiology = any(s.has_semiology for r in manifest.recordings for s in r.seizures)
+    w.writerow(CSV_COLUMNS + (CLOCK_COLUMNS if clock else ()) + (SEMIOLOGY_COLUMNS if semiology else ()))
 
     def fmt(v: Optional[float]) -> str:
         return "" if v is None else f"{v:.3f}"
@@ -344,10 +379,12 @@ def manifest_to_csv(manifest: Manifest, base: Path) -> str:
         video = _relative_video(r, base)
         extra = [v or "" for v in _clock_fields(r, base).values()] if clock else []
         if not r.seizures:
-            w.writerow([r.recording_id, r.subject_id, video, r.seizure_type, "", "", "", fmt(r.duration_s)] + extra)
+            w.writerow([r.recording_id, r.subject_id, video, r.seizure_type, "", "", "", fmt(r.duration_s)] + extra
+                       + (["", "", ""] if semiology else []))
         for s in r.seizures:
+            sem = [s.ilae_type, s.awareness, signs_to_text(s.signs)] if semiology else []
             w.writerow([r.recording_id, r.subject_id, video, r.seizure_type, fmt(s.eeg_onset_s),
-                        fmt(s.clinical_onset_s), fmt(s.end_s), fmt(r.duration_s)] + extra)
+                        fmt(s.clinical_onset_s), fmt(s.end_s), fmt(r.duration_s)] + extra + sem)
     return buf.getvalue()
 
 
