@@ -20,6 +20,11 @@ Ops and their data (JSON). Version 1 files have only the first four ops and no `
                      "threshold" (v2, the threshold the reviewer saw), "order" (v2, an undo's)}
     remove_review   {"key"}                         (v2: undoes a first review of a span)
     set_threshold   {"value": float | null}         (v2: null = the analysis run's own threshold)
+    add_sign        {"id", "sign": {"id", "term", "time_s", "body_part", "laterality"}}   (v3: semiology)
+    delete_sign     {"id", "sign_id"}                                                     (v3)
+
+Version 3 also lets ``set_seizure`` set ``ilae_type`` and ``awareness`` (the ILAE type, see
+``inference.dataset.semiology``), and ``add_seizure`` carry them and ``signs`` (an undone deletion).
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Optional
 
 from inference.dataset.manifest import UNKNOWN, normalise_seizure_type
+from inference.dataset.semiology import SemiologySign, check_awareness, check_ilae_type, ordered
 from widgets.display_data import (  # Qt-free: the statuses and mark names the widgets draw
     CLINICAL_ONSET,
     EEG_ONSET,
@@ -44,10 +50,12 @@ SOURCES = (HUMAN, MACHINE)
 MARK_FIELDS = SEIZURE_TIME_FIELDS
 MARK_LABELS = {EEG_ONSET: "EEG onset", CLINICAL_ONSET: "clinical onset", SEIZURE_END: "seizure end"}
 ONSET_FIELDS = (EEG_ONSET, CLINICAL_ONSET)
-SEIZURE_FIELDS = MARK_FIELDS + ("seizure_type",)
+SEMIOLOGY_FIELDS = ("ilae_type", "awareness")
+SEIZURE_FIELDS = MARK_FIELDS + ("seizure_type",) + SEMIOLOGY_FIELDS
 V1_DEFAULT_TYPE = "focal"  # what version 1 assumed when no type was given
 
-OPS = ("add_seizure", "set_seizure", "delete_seizure", "review_event", "remove_review", "set_threshold")
+OPS = ("add_seizure", "set_seizure", "delete_seizure", "review_event", "remove_review", "set_threshold",
+       "add_sign", "delete_sign")
 
 Op = tuple  # (op, data) or (op, data, source): one primitive edit to apply
 
@@ -90,6 +98,9 @@ class SeizureLabel:
     modified_by: str = ""
     modified_utc: str = ""
     sources: dict[str, str] = field(default_factory=dict, hash=False)
+    ilae_type: str = ""  # inference.dataset.semiology.ILAE_TYPES key; "" = not classified
+    awareness: str = ""
+    signs: tuple[SemiologySign, ...] = ()  # in time order
 
     def get(self, name: str) -> Any:
         return getattr(self, name)
@@ -126,7 +137,8 @@ class SeizureLabel:
         """The ``add_seizure`` data that brings this label back as it is (an undone deletion)."""
         return {"id": self.id, **self.fields(), "origin": self.origin, "created_by": self.created_by,
                 "created_utc": self.created_utc, "sources": {f: self.source(f) for f in MARK_FIELDS
-                                                             if self.source(f) is not None}}
+                                                             if self.source(f) is not None},
+                "signs": [g.to_dict() for g in self.signs]}
 
 
 @dataclass(frozen=True)
@@ -204,7 +216,8 @@ def apply_edit(state: State, e: Edit) -> None:
             sid, times[EEG_ONSET], times[CLINICAL_ONSET], times[SEIZURE_END], stype, str(d.get("origin", "manual")),
             # An undone deletion restores the label with its original creator.
             str(d.get("created_by") or e.author), str(d.get("created_utc") or e.time_utc), e.author, e.time_utc,
-            sources)
+            sources, check_ilae_type(d.get("ilae_type")), check_awareness(d.get("awareness")),
+            ordered(SemiologySign.from_dict(g) for g in d.get("signs") or []))
         m = re.fullmatch(r"s(\d+)", sid)
         if m:
             state.next_id = max(state.next_id, int(m.group(1)) + 1)
@@ -214,6 +227,10 @@ def apply_edit(state: State, e: Edit) -> None:
         changes: dict[str, Any] = {"modified_by": e.author, "modified_utc": e.time_utc}
         if name == "seizure_type":
             changes[name] = normalise_seizure_type(d["value"])
+        elif name == "ilae_type":
+            changes[name] = check_ilae_type(d["value"])
+        elif name == "awareness":
+            changes[name] = check_awareness(d["value"])
         elif name in MARK_FIELDS:
             changes[name] = _check_time(d["value"])
             sources = dict(old.sources)
@@ -226,6 +243,19 @@ def apply_edit(state: State, e: Edit) -> None:
         state.seizures[sid] = replace(old, **changes)
     elif e.op == "delete_seizure":
         del state.seizures[str(d["id"])]
+    elif e.op == "add_sign":
+        old = state.seizures[str(d["id"])]
+        sign = SemiologySign.from_dict(d["sign"])
+        if any(g.id == sign.id for g in old.signs):
+            raise ValueError(f"sign {sign.id} of seizure {old.id} already exists")
+        state.seizures[old.id] = replace(old, signs=ordered(old.signs + (sign,)), modified_by=e.author,
+                                         modified_utc=e.time_utc)
+    elif e.op == "delete_sign":
+        old = state.seizures[str(d["id"])]
+        kept = tuple(g for g in old.signs if g.id != str(d["sign_id"]))
+        if len(kept) == len(old.signs):
+            raise KeyError(f"seizure {old.id} has no sign {d['sign_id']}")
+        state.seizures[old.id] = replace(old, signs=kept, modified_by=e.author, modified_utc=e.time_utc)
     elif e.op == "review_event":
         status = str(d["status"])
         if status not in REVIEW_STATUSES:
@@ -268,9 +298,16 @@ def inverse_op(state: State, op: str, data: dict[str, Any]) -> Op:
         return "review_event", state.reviews[str(data["key"])].data()
     if op == "set_threshold":
         return "set_threshold", {"value": state.threshold.value if state.threshold is not None else None}
+    if op == "add_sign":
+        return "delete_sign", {"id": data["id"], "sign_id": data["sign"]["id"]}
+    if op == "delete_sign":
+        old = state.seizures[data["id"]]
+        sign = next(g for g in old.signs if g.id == data["sign_id"])
+        return "add_sign", {"id": data["id"], "sign": sign.to_dict()}
     raise ValueError(f"unknown edit op {op!r}")
 
 
 __all__ = ["Edit", "SeizureLabel", "EventReview", "ThresholdSetting", "State", "apply_edit", "inverse_op",
-           "HUMAN", "MACHINE", "SOURCES", "MARK_FIELDS", "MARK_LABELS", "ONSET_FIELDS", "SEIZURE_FIELDS", "OPS",
+           "HUMAN", "MACHINE", "SOURCES", "MARK_FIELDS", "MARK_LABELS", "ONSET_FIELDS", "SEIZURE_FIELDS",
+           "SEMIOLOGY_FIELDS", "OPS",
            "Op"]

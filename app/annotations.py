@@ -12,13 +12,14 @@ overlapping seizures) is refused with :class:`LabelRuleError` before anything is
 
 File (``<video>.semioscope-annotations.json``), written atomically after every change::
 
-    {"format": "semioscope.annotations", "version": 2, "revision": 12,
+    {"format": "semioscope.annotations", "version": 3, "revision": 12,
      "video": {"path": "rec.mp4", "fingerprint": "..."},
      "edits": [{"seq": 1, "time_utc": "...", "author": "dr a", "source": "human",
                 "op": "add_seizure", "data": {...}}, ...]}
 
 Version 2 added per-time ``sources``, review ``threshold``/``order`` and the ops
-``remove_review`` and ``set_threshold``; version 1 files are read as they are.
+``remove_review`` and ``set_threshold``; version 3 the semiology (``ilae_type``, ``awareness``,
+the ops ``add_sign`` and ``delete_sign``); older files are read as they are.
 
 Concurrent writers: the store remembers the revision and sha256 of the bytes it last loaded or
 saved. Before each save it re-reads the file; if it changed on disk, the save goes to a side
@@ -70,7 +71,7 @@ from .label_rules import LabelRuleError, Problem, edit_problems, new_problems
 from .review_coverage import ReviewedPart, coverage_status, reviewed_parts
 
 ANNOTATION_FORMAT = "semioscope.annotations"
-ANNOTATION_VERSION = 2
+ANNOTATION_VERSION = 3  # 3: semiology (ILAE type, awareness, signs)
 ANNOTATION_SUFFIX = ".semioscope-annotations.json"
 
 

@@ -34,10 +34,20 @@ from inference.core.config import SegmentConfig
 from inference.core.errors import InputFileError, ManifestError, SemioscopeError
 from inference.dataset.manifest import NO_SEIZURE, Manifest, Recording, Seizure, load_manifest, save_manifest
 from inference.dataset.segments import ICTAL, segment_manifest
+from inference.eeg.link import load_link
 from inference.pose.joints import JOINT_NAMES
 from inference.results.events import Event
+from inference.video.start_time import recording_start
 
-from .annotations import CONFIRMED, MARK_FIELDS, REJECTED, UNREVIEWED, AnnotationStore, SeizureLabel
+from .annotations import (
+    CONFIRMED,
+    MARK_FIELDS,
+    REJECTED,
+    UNREVIEWED,
+    AnnotationStore,
+    SeizureLabel,
+    annotations_path_for,
+)
 from .label_rules import LabelRuleError, export_problems, source_counts, spans_overlap
 
 MANIFEST_NAME = "manifest.json"
@@ -80,7 +90,8 @@ def labels_to_seizures(labels: Iterable[SeizureLabel]) -> list[Seizure]:
         eeg, clin = s.eeg_onset_s, s.clinical_onset_s
         eeg = clin if eeg is None else eeg
         clin = eeg if clin is None else clin
-        out.append(Seizure(float(eeg), float(clin), None if s.end_s is None else float(s.end_s)))
+        out.append(Seizure(float(eeg), float(clin), None if s.end_s is None else float(s.end_s),
+                           s.ilae_type, s.awareness, s.signs))
     return sorted(out, key=lambda z: z.eeg_onset_s)
 
 
@@ -116,6 +127,36 @@ def recording_identity(video: str | Path) -> tuple[str, str]:
         return rec.recording_id, rec.subject_id
     stem = Path(video).resolve().stem
     return stem, stem
+
+
+def reviewed_recording(video: str | Path, annotations: Optional[str | Path] = None
+                       ) -> tuple[Recording, Optional[AnnotationStore]]:
+    """The recording as reviewed, for reports and exchange without a window: the manifest's
+    entry beside the video (else one named after the file), with the seizures of the annotation
+    file (``annotations``, default beside the video) when there is one, semiology included; the
+    start time from the manifest, else the container or the file name; the EEG from the link
+    file, else the manifest. Returns (recording, the store read, or None). The store is opened
+    read-only (``autosave=False``); rule-breaking labels raise ``LabelExportError``."""
+    video = Path(video).resolve()
+    listed = manifest_recording(video)
+    rid, sid = (listed.recording_id, listed.subject_id) if listed else (video.stem, video.stem)
+    path = Path(annotations) if annotations is not None else annotations_path_for(video)
+    store = AnnotationStore.open(path, "semioscope", autosave=False) if path.is_file() else None
+    if store is not None:
+        check_labels(store, f"{video.name} (recording {rid})")
+        labels = store.seizures()
+        seizures = tuple(labels_to_seizures(labels))
+        stype = recording_type(labels) if seizures else NO_SEIZURE
+    else:
+        seizures = listed.seizures if listed else ()
+        stype = listed.seizure_type if listed else NO_SEIZURE
+    start, _source = recording_start(video, listed.start_time if listed else None)
+    try:
+        link = load_link(video)
+    except SemioscopeError:
+        link = None
+    eeg = link.eeg if link is not None else (listed.eeg if listed else None)
+    return Recording(rid, sid, video, stype, seizures, listed.duration_s if listed else None, start, eeg), store
 
 
 def recording_type(labels: Sequence[SeizureLabel]) -> str:

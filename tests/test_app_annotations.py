@@ -151,7 +151,7 @@ def test_bad_files_name_the_file(tmp_path):
         AnnotationStore.open(p, "a")
 
 
-def test_version_1_files_read_as_human_labels_and_are_saved_as_version_2(tmp_path):
+def test_version_1_files_read_as_human_labels_and_are_saved_as_the_current_version(tmp_path):
     from app.annotations import ANNOTATION_VERSION, HUMAN
 
     p = tmp_path / "old.json"
@@ -171,7 +171,7 @@ def test_version_1_files_read_as_human_labels_and_are_saved_as_version_2(tmp_pat
     assert store.status_of(8.0, 40.0) == CONFIRMED and store.threshold() is None
     store.apply("set_threshold", {"value": 0.4})
     data = json.loads(p.read_text())
-    assert data["version"] == ANNOTATION_VERSION == 2 and data["edits"][:3] == edits
+    assert data["version"] == ANNOTATION_VERSION == 3 and data["edits"][:3] == edits
     again = AnnotationStore.open(p, "x")
     assert again.threshold() == 0.4 and again.threshold_setting().author == "me"
     assert again.seizures()[0].source(EEG_ONSET) == HUMAN
