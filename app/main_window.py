@@ -29,6 +29,7 @@ from app.annotations import AnnotationStore
 from app.display_clock import DisplayClock
 from app.eeg_review import EegReview
 from app.event_review import EventReview
+from app.exchange_actions import ExchangeActions
 from app.file_actions import FileActions
 from app.focus_keys import FocusKeys
 from app.recording_clock import RecordingClock
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
         self.event_review = EventReview(self)
         self.annotation_actions = AnnotationActions(self)
         self.file_actions = FileActions(self)
+        self.exchange = ExchangeActions(self)
         self.focus_keys = FocusKeys(self)
         self.recording_clock = RecordingClock(self)
         self.eeg_review = EegReview(self)

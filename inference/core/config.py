@@ -113,12 +113,29 @@ class SplitConfig(DictMixin):
 
 
 @dataclass(frozen=True)
+class EdfPatternConfig(DictMixin):
+    """Regular expressions (case-insensitive) that say which EDF+ annotation texts are which
+    mark on import; "" keeps the built-in pattern (``inference.exchange.edf_annotations``)."""
+
+    eeg_onset: str = ""
+    clinical_onset: str = ""
+    end: str = ""
+    seizure: str = ""
+    sign: str = ""
+    type: str = ""
+
+    def overrides(self) -> dict[str, str]:
+        return {k: v for k, v in self.to_dict().items() if v}
+
+
+@dataclass(frozen=True)
 class SemioscopeConfig(DictMixin):
     segments: SegmentConfig = field(default_factory=SegmentConfig)
     pose: PoseConfig = field(default_factory=PoseConfig)
     clips: ClipConfig = field(default_factory=ClipConfig)
     events: EventConfig = field(default_factory=EventConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
+    edf_patterns: EdfPatternConfig = field(default_factory=EdfPatternConfig)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "SemioscopeConfig":
@@ -129,6 +146,7 @@ class SemioscopeConfig(DictMixin):
             clips=ClipConfig.from_dict(data.get("clips")),
             events=EventConfig.from_dict(data.get("events")),
             split=SplitConfig.from_dict(data.get("split")),
+            edf_patterns=EdfPatternConfig.from_dict(data.get("edf_patterns")),
         )
 
 

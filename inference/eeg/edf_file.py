@@ -204,4 +204,22 @@ class EegFile:
         return f"{text}; {self.note}" if self.note else text
 
 
-__all__ = ["EEG_SUFFIXES", "EegAnnotation", "EegChannel", "EegFile"]
+def file_annotations(path: str | Path) -> list[EegAnnotation]:
+    """The EDF+ (or BDF+) annotations of ``path``, also of a file that holds annotations only."""
+    path = Path(path)
+    if not path.is_file():
+        raise EegError(path, "EEG file not found" if not path.exists() else "is not a file")
+    kind = _header_kind(path)
+    try:
+        if kind == "BDF":
+            return _MneSource(mne.io.read_raw_bdf(path, preload=False, verbose="error")).annotations()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a truncated file's annotations are still worth reading
+            return _EdfioSource(edfio.read_edf(path, lazy_load_data=True)).annotations()
+    except EegError:
+        raise
+    except Exception as exc:  # malformed header or TAL: the file's problem, said with its name
+        raise EegError(path, f"cannot read its annotations ({exc})") from None
+
+
+__all__ = ["EEG_SUFFIXES", "EegAnnotation", "EegChannel", "EegFile", "file_annotations"]
