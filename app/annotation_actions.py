@@ -210,3 +210,4 @@ class AnnotationActions:
         win.event_review.sync_threshold()  # an undone / redone threshold comes back through here
         win.event_review.refresh()
         win.eeg_review.refresh_marks()
+        win.semiology.refresh()

@@ -18,6 +18,7 @@ from app.label_rules import describe
 from app.review_coverage import coverage_status
 from app.review_state import ForecastAlarm
 from inference.dataset.manifest import UNKNOWN
+from inference.dataset.semiology import ILAE_TYPES, SIGNS
 from widgets.display_data import FORECAST_ALARM, EventRow
 from widgets.timefmt import format_time
 from widgets.wording import plural
@@ -26,6 +27,19 @@ if TYPE_CHECKING:
     from app.main_window import MainWindow
 
 ALARM_STATUS = "—"  # a forecast alarm's status column: alarms are not reviewable
+
+
+def semiology_tags(labels, start_s: float, end_s: float) -> tuple[str, ...]:
+    """The ILAE types and signs of the seizures an event overlaps (for the events table's filter)."""
+    tags: list[str] = []
+    for s in labels:
+        lo, hi = s.span
+        if hi < start_s or lo > end_s:
+            continue
+        if s.ilae_type:
+            tags.append(ILAE_TYPES[s.ilae_type][1])
+        tags.extend(SIGNS[g.term][1] for g in s.signs)
+    return tuple(dict.fromkeys(tags))
 
 
 def alarm_row(alarm: ForecastAlarm) -> EventRow:
@@ -73,7 +87,8 @@ class EventReview:
             return EventRow.from_event(e)
         parts = store.reviewed_parts(e.start_s, e.end_s)
         return replace(EventRow.from_event(e, coverage_status(parts, e.start_s, e.end_s)),
-                       reviewed_parts=tuple((p.start_s, p.end_s, p.status) for p in parts))
+                       reviewed_parts=tuple((p.start_s, p.end_s, p.status) for p in parts),
+                       semiology=semiology_tags(store.seizures(), e.start_s, e.end_s))
 
     def on_threshold_dragged(self, value: float) -> None:
         """Live while the line moves: events follow; the setting is recorded on release."""

@@ -35,6 +35,7 @@ from app.focus_keys import FocusKeys
 from app.recording_clock import RecordingClock
 from app.results_view import ResultsView
 from app.review_state import ReviewState
+from app.semiology_actions import SemiologyActions
 from app.shortcuts import keymap_rows
 from app.video_opening import VideoOpening
 from app.window_actions import install_actions
@@ -50,6 +51,7 @@ from widgets.eeg_view import EegView
 from widgets.event_list import EventList
 from widgets.keymap_dialog import KeymapDialog
 from widgets.mouse_actions import MOUSE_ACTIONS
+from widgets.semiology_panel import SemiologyPanel
 from widgets.timefmt import format_position
 from widgets.timeline import TimelineWidget
 from widgets.transport import TransportBar
@@ -100,6 +102,7 @@ class MainWindow(QMainWindow):
         self.attention_bars = JointAttentionBars(self)
         self.event_list = EventList(self)
         self.annotation_panel = AnnotationPanel(self)
+        self.semiology_panel = SemiologyPanel(self)
         self.eeg_view = EegView(self, montages=list(MONTAGE_LABELS.items()), highpass=HIGHPASS_CHOICES,
                                 lowpass=LOWPASS_CHOICES, notch=NOTCH_CHOICES)
         self.attention_map.linkTimeline(self.timeline)
@@ -130,6 +133,7 @@ class MainWindow(QMainWindow):
         self.focus_keys = FocusKeys(self)
         self.recording_clock = RecordingClock(self)
         self.eeg_review = EegReview(self)
+        self.semiology = SemiologyActions(self)
         install_actions(self)
 
         # -- signals ----------------------------------------------------------------------
@@ -339,6 +343,7 @@ class MainWindow(QMainWindow):
         self.timeline.setCurrentTime(t)
         self.attention_map.setCurrentTime(t)
         self.eeg_review.follow(t)
+        self.semiology.follow(t)
 
     def step_frames(self, n: int) -> None:
         self.pause()

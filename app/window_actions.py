@@ -30,6 +30,7 @@ def action_handlers(win: MainWindow) -> dict[str, Callable]:
         "mark.seizure_end": lambda: win.mark("end_s"),
         "annotation.delete": win.delete_selected_seizure,
         "annotation.accept": win.annotation_actions.accept_proposals,
+        "annotation.sign": win.semiology.add_sign_here,
         "event.next": win.next_event,
         "event.previous": win.previous_event,
         "event.confirm": lambda: win.review_current(CONFIRMED),

@@ -37,6 +37,9 @@ def arrange_widgets(win: MainWindow) -> None:
     win.side_tabs = QTabWidget(win)
     win.side_tabs.addTab(win.event_list, "Events")
     win.side_tabs.addTab(win.annotation_panel, "Annotations")
+    # The selected seizure's (or the one at the cursor's) type, awareness and ordered signs;
+    # its own tab, so the side panel stays short enough for a 700 px screen.
+    win.side_tabs.addTab(win.semiology_panel, "Semiology")
     win.side_tabs.addTab(win.attention_bars, "Joints now")
     win.top_splitter = QSplitter(Qt.Horizontal, win)
     win.top_splitter.addWidget(video_box)

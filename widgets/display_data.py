@@ -50,6 +50,7 @@ class EventRow:
     kind: str = DETECTION
     lead_time_s: Optional[float] = None
     reviewed_parts: tuple[tuple[float, float, str], ...] = ()
+    semiology: tuple[str, ...] = ()  # ILAE types and signs of the seizures it overlaps (for filtering)
 
     @property
     def duration_s(self) -> float:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -89,6 +90,7 @@ class _UnreviewedFilter(QSortFilterProxyModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.only_unreviewed = False
+        self.semiology = ""  # only events whose seizures have this type or sign ("": all)
         self.setSortRole(SORT_ROLE)
 
     def setOnlyUnreviewed(self, on: bool) -> None:
@@ -104,10 +106,14 @@ class _UnreviewedFilter(QSortFilterProxyModel):
             change()
             self.invalidateFilter()
 
+    def setSemiology(self, tag: str) -> None:
+        self.refilter(lambda: setattr(self, "semiology", tag))
+
     def filterAcceptsRow(self, source_row, source_parent):
-        if not self.only_unreviewed:
-            return True
-        return self.sourceModel().eventRow(source_row).status in NEEDS_REVIEW  # partly reviewed too
+        row = self.sourceModel().eventRow(source_row)
+        if self.semiology and self.semiology not in row.semiology:
+            return False
+        return not self.only_unreviewed or row.status in NEEDS_REVIEW  # partly reviewed too
 
 
 class EventList(QWidget):
@@ -139,7 +145,14 @@ class EventList(QWidget):
         self.filter_check = QCheckBox("Only unreviewed", self)
         self.filter_check.toggled.connect(self.setOnlyUnreviewed)
         head.addWidget(self.filter_check)
+        self.semiology_box = QComboBox(self)
+        self.semiology_box.setToolTip("Only events overlapping a seizure of this type or with this sign")
+        self.semiology_box.setFocusPolicy(Qt.NoFocus)
+        self.semiology_box.currentIndexChanged.connect(
+            lambda _i: self.setSemiologyFilter(self.semiology_box.currentData() or ""))
+        self.semiology_box.hide()  # until some event has semiology
         lay.addLayout(head)
+        lay.addWidget(self.semiology_box)
         self.view = QTableView(self)
         self.view.setModel(self.proxy)
         self.view.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -162,6 +175,7 @@ class EventList(QWidget):
     def setEvents(self, rows: Sequence[EventRow]) -> None:
         keep = self.currentRow()
         self.model.setEvents(rows)
+        self._fill_semiology(rows)
         if keep is not None and keep < len(rows):
             self.selectRow(keep)
         self._update_count()
@@ -175,6 +189,31 @@ class EventList(QWidget):
 
     def setStatus(self, row: int, status: str) -> None:
         self.proxy.refilter(lambda: self.model.setStatus(row, status))
+        self._update_count()
+
+    def _fill_semiology(self, rows: Sequence[EventRow]) -> None:
+        tags = sorted({t for r in rows for t in r.semiology})
+        current = self.proxy.semiology
+        box = self.semiology_box
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("All semiology", "")
+        for t in tags:
+            box.addItem(t, t)
+        box.setCurrentIndex(max(box.findData(current), 0))
+        box.blockSignals(False)
+        box.setVisible(bool(tags))
+        if current and current not in tags:
+            self.setSemiologyFilter("")
+
+    def setSemiologyFilter(self, tag: str) -> None:  # noqa: N802
+        """Only events overlapping a seizure with this ILAE type or sign label ("": all)."""
+        self.proxy.setSemiology(tag)
+        index = self.semiology_box.findData(tag)
+        if index >= 0 and index != self.semiology_box.currentIndex():
+            self.semiology_box.blockSignals(True)
+            self.semiology_box.setCurrentIndex(index)
+            self.semiology_box.blockSignals(False)
         self._update_count()
 
     def setOnlyUnreviewed(self, on: bool) -> None:
