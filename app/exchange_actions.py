@@ -1,4 +1,6 @@
-"""The window's exchange actions: EDF+ annotations out and in (``app.edf_exchange``).
+"""The window's exchange actions: EDF+ annotations out and in (``app.edf_exchange``), and a
+de-identified clip to share (``app.share_actions``), made in the background with progress and
+Cancel in the status bar.
 
 Exporting saves nothing new in the annotation file; importing adds the seizures as one undoable
 step, authored by the reviewer, with ``origin`` ``import:<file>``. Errors go to the message bar.
@@ -10,10 +12,14 @@ from typing import TYPE_CHECKING, Optional
 
 from PySide6.QtWidgets import QFileDialog
 
+from app.background_job import BackgroundJob
 from app.edf_exchange import EdfExport, export_edf, import_ops, read_for_video
 from app.edit_commands import StoreEditCommand
+from app.share_actions import prepare_share
 from inference.core.config import load_default_config
 from inference.core.errors import SemioscopeError
+from inference.exchange.share import MODES
+from widgets.share_dialog import ShareDialog
 from widgets.wording import plural
 
 if TYPE_CHECKING:
@@ -63,7 +69,43 @@ class ExchangeActions:
         win.show_message(f"Imported {plural(len(ops), 'seizure')} from {path.name}, times placed {how}", 8000)
         return len(ops)
 
+    def share(self, start_s: float, end_s: float, mode: str, out_dir: str | Path) -> Optional[BackgroundJob]:
+        """Write a de-identified clip of ``start_s..end_s`` in the background (``win.job``)."""
+        win = self.win
+        if win.job is not None and win.job.running():
+            win.show_message("Another job is running; wait for it or cancel it", 4000)
+            return None
+        try:
+            work = prepare_share(win, start_s, end_s, mode, out_dir)
+        except SemioscopeError as exc:
+            win.show_error(f"Share clip: {exc}")
+            return None
+        win.job = BackgroundJob(win, "Sharing a clip", lambda progress, cancel: work(progress=progress, cancel=cancel),
+                                lambda shared: win.show_message(shared.message(), 12000)).start()
+        return win.job
+
+    def share_range(self) -> tuple[float, float]:
+        """The default stretch: the seizure at the cursor with 10 s either side, else 30 s around it."""
+        win = self.win
+        t, duration = win.current_time, win.reader.meta.duration_s if win.reader is not None else 0.0
+        sid = win.semiology.current_id()
+        if sid is not None:
+            lo, hi = win.store.seizure(sid).span
+            return max(lo - 10.0, 0.0), min(hi + 10.0, duration)
+        return max(t - 15.0, 0.0), min(t + 15.0, duration)
+
     # -- dialogs ---------------------------------------------------------------------------
+    def ask_share(self) -> None:
+        win = self.win
+        if win.video_path is None or win.reader is None:
+            win.show_message("Open a video first", 3000)
+            return
+        start, end = self.share_range()
+        dlg = ShareDialog(start, end, win.reader.meta.duration_s, MODES, str(win.video_path.parent / "shared"),
+                          win.reader.meta.fps, win)
+        if dlg.exec() == ShareDialog.Accepted:
+            self.share(dlg.start_s(), dlg.end_s(), dlg.mode(), dlg.folder())
+
     def ask_export_edf(self) -> None:
         win = self.win
         if win.video_path is None:

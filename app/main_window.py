@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.shown_frame = -1  # the frame on screen (the loader may still be catching up)
         self.pending_seek_s: Optional[float] = None  # asked for while the video was still opening
         self.pending_seek_text: Optional[str] = None  # a typed time waiting for the recording's clock
+        self.job = None  # a BackgroundJob (shared clip, report) holding the progress bar
 
         # -- widgets ----------------------------------------------------------------------
         self.video_view = VideoView(self)
@@ -137,7 +138,7 @@ class MainWindow(QMainWindow):
         install_actions(self)
 
         # -- signals ----------------------------------------------------------------------
-        self.cancel_button.clicked.connect(self.cancel_analysis)
+        self.cancel_button.clicked.connect(self.cancel_current)
         self.transport.playToggled.connect(lambda on: self.play() if on else self.pause())
         self.transport.speedChanged.connect(self.set_speed)
         self.transport.frameStepRequested.connect(self.step_frames)
@@ -275,6 +276,13 @@ class MainWindow(QMainWindow):
 
     def cancel_analysis(self, wait: bool = False) -> None:
         self.analysis.cancel(wait)
+
+    def cancel_current(self) -> None:
+        """The status bar's Cancel: the running job (a shared clip, a report), else the analysis."""
+        if self.job is not None and self.job.running():
+            self.job.cancel()
+        else:
+            self.cancel_analysis()
 
     def analysis_running(self) -> bool:
         return self.analysis.running()
@@ -468,6 +476,8 @@ class MainWindow(QMainWindow):
         if self.store is not None and self.store.path is not None and self.store.last_save_error:
             self.store.save()  # one more try; the history is also still in memory
         save_layout(self, self.settings)
+        if self.job is not None:
+            self.job.cancel(wait=True)  # a half-written clip is removed by the job itself
         self.close_video()
         super().closeEvent(event)
 
