@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 from app.background_job import BackgroundJob
 from app.edf_exchange import EdfExport, export_edf, import_ops, read_for_video
 from app.edit_commands import StoreEditCommand
+from app.report_actions import report_path_for, window_report_input
 from app.share_actions import prepare_share
 from inference.core.config import load_default_config
 from inference.core.errors import SemioscopeError
@@ -83,6 +84,31 @@ class ExchangeActions:
         win.job = BackgroundJob(win, "Sharing a clip", lambda progress, cancel: work(progress=progress, cancel=cancel),
                                 lambda shared: win.show_message(shared.message(), 12000)).start()
         return win.job
+
+    def report(self, out: str | Path) -> Optional[BackgroundJob]:
+        """The recording's PDF report, drawn in the background (``win.job``)."""
+        win = self.win
+        if win.job is not None and win.job.running():
+            win.show_message("Another job is running; wait for it or cancel it", 4000)
+            return None
+        try:
+            render = window_report_input(win)
+        except SemioscopeError as exc:
+            win.show_error(f"Report: {exc}")
+            return None
+        win.job = BackgroundJob(win, "Writing the report", lambda _progress, _cancel: render(out),
+                                lambda path: win.show_message(f"Report written to {path}", 10000)).start()
+        return win.job
+
+    def ask_report(self) -> None:
+        win = self.win
+        if win.video_path is None:
+            win.show_message("Open a video first", 3000)
+            return
+        path, _ = QFileDialog.getSaveFileName(win, "Seizure report", str(report_path_for(win.video_path)),
+                                              "PDF (*.pdf)")
+        if path:
+            self.report(path)
 
     def share_range(self) -> tuple[float, float]:
         """The default stretch: the seizure at the cursor with 10 s either side, else 30 s around it."""

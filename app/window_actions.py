@@ -21,6 +21,7 @@ def action_handlers(win: MainWindow) -> dict[str, Callable]:
         "file.export_edf": win.exchange.ask_export_edf,
         "file.import_edf": win.exchange.ask_import_edf,
         "file.share_clip": win.exchange.ask_share,
+        "file.report": win.exchange.ask_report,
         "file.export_labels": files.ask_export_training_labels,
         "file.export_events": files.ask_export_events,
         "file.quit": win.close,
