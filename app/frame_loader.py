@@ -18,6 +18,12 @@ converted nor shown (one every 40 ms still is, so motion stays visible), and onc
 about to reach the next keyframe (``JUMP_LEAD_S``) the rest of the current group of pictures is
 skipped: decoding restarts at that keyframe, which is then on time. So the lag behind the clock
 stays below about one group of pictures, and every frame shown is an exact decoded frame.
+
+With a scrubbing proxy (``set_proxy``: the same frames, small and all-intra; see
+``inference.video.proxy``) a seek shows the proxy's frame at once, scaled to the original's
+size, and the original replaces it once the position has rested ``REST_S``; ``showing_proxy``
+says which is on screen. From ``FAST_SPEED`` up, playback shows proxy frames (any frame is one
+intra decode away, so there is no group of pictures to fall behind in); paused, the original.
 """
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Optional, Union
 
+import cv2
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
@@ -60,6 +67,10 @@ class FrameLoader(QThread):
     #: A late player jumps to the keyframe the clock reaches this much later (wall seconds:
     #: about one seek plus one keyframe decode), so the keyframe is not late on arrival.
     JUMP_LEAD_S = 0.015
+    #: With a proxy: the original frame replaces the proxy's once the position rests this long.
+    REST_S = 0.15
+    #: With a proxy: playback at this speed and above shows proxy frames.
+    FAST_SPEED = 4.0
 
     def __init__(self, source: Union[VideoReader, str, Path], parent=None):
         super().__init__(parent)
@@ -80,6 +91,11 @@ class FrameLoader(QThread):
         self.play_shown = 0  # frames shown / decoded but not shown / keyframe jumps while playing
         self.play_skipped = 0
         self.play_jumps = 0
+        self._proxy_path: Optional[Path] = None
+        self._proxy: Optional[VideoReader] = None  # opened in the thread (a reader is not thread-safe)
+        self.showing_proxy = False
+        self.proxy_shown = 0
+        self.last_original_s = 0.0  # request-to-original time of the last seek served with the proxy
 
     @property
     def frame_count(self) -> int:
@@ -106,6 +122,43 @@ class FrameLoader(QThread):
         clock.state_changed.connect(self._wake)
         clock.speed_changed.connect(self._wake)
         self._wake()
+
+    def set_proxy(self, path: Optional[Path]) -> None:
+        """Use the scrubbing proxy at ``path`` (same frame count as the video) from now on."""
+        with self._cond:
+            self._proxy_path = Path(path) if path is not None else None
+            self._cond.notify()
+
+    def _proxy_reader(self) -> Optional[VideoReader]:
+        """The proxy's reader (thread side), opened on first use; None when there is none or it
+        does not match the video frame for frame."""
+        with self._cond:
+            path = self._proxy_path
+        if path is None:
+            if self._proxy is not None:
+                self._proxy.close()
+                self._proxy = None
+            return None
+        if self._proxy is None or self._proxy.path != path:
+            try:
+                proxy = VideoReader(path)
+            except Exception:  # a damaged cache file: work without it
+                self._proxy_path = None
+                return None
+            if len(proxy.index) != self.frame_count:
+                proxy.close()
+                self._proxy_path = None
+                return None
+            self._proxy = proxy
+        return self._proxy
+
+    def _proxy_rgb(self, proxy: VideoReader, frame: int) -> Optional[np.ndarray]:
+        try:
+            small = proxy.read_frame(frame)
+        except Exception:
+            return None
+        meta = self.reader.meta
+        return cv2.resize(small, (meta.width, meta.height), interpolation=cv2.INTER_LINEAR)
 
     def _wake(self, *_args) -> None:
         with self._cond:
@@ -163,10 +216,30 @@ class FrameLoader(QThread):
                 self._play()
         if self.reader is not None:
             self.reader.close()
+        if self._proxy is not None:
+            self._proxy.close()
 
-    def _serve(self, frame: int, asked: float) -> None:
-        """Decode and emit exactly ``frame`` (a seek)."""
+    def _cheap(self, frame: int) -> bool:
+        """The original of ``frame`` is at hand: cached, or a few frames on from the decoder's
+        position (stepping frame by frame)."""
+        reader = self.reader
+        nxt = reader.next_frame
+        return frame in reader.cache or (nxt is not None and nxt <= frame <= nxt + 2 and reader._decoder is not None)
+
+    def _serve(self, frame: int, asked: float, use_proxy: bool = True) -> None:
+        """Decode and emit exactly ``frame`` (a seek); with a proxy, its frame first, then the
+        original once no other request came for ``REST_S``."""
         frame = min(frame, self.frame_count - 1)
+        proxy = self._proxy_reader() if use_proxy else None
+        if proxy is not None and not self._cheap(frame):
+            rgb = self._proxy_rgb(proxy, frame)
+            if rgb is not None:
+                self.proxy_shown += 1
+                self.last_latency_s = time.perf_counter() - asked
+                self._emit(frame, rgb, proxy=True)
+                self._sleep(self.REST_S)
+                if self._interrupted() or self._clock_running():
+                    return  # the position moved on: the original of this frame is not needed
         try:
             rgb = self.reader.read_frame(frame)
         except (SemioscopeError, IndexError) as exc:
@@ -176,11 +249,15 @@ class FrameLoader(QThread):
             self.failed.emit(frame, f"{self.reader.path}: frame {frame} cannot be decoded ({type(exc).__name__}: {exc})")
             return
         self.decoded += 1
-        self.last_latency_s = time.perf_counter() - asked
+        if self.showing_proxy and self.shown == frame:
+            self.last_original_s = time.perf_counter() - asked
+        else:
+            self.last_latency_s = time.perf_counter() - asked
         self._emit(frame, rgb)
 
-    def _emit(self, frame: int, rgb: np.ndarray) -> None:
+    def _emit(self, frame: int, rgb: np.ndarray, proxy: bool = False) -> None:
         self.shown = frame
+        self.showing_proxy = proxy
         self.frame_ready.emit(frame, self.reader.frame_to_time(frame), np.ascontiguousarray(rgb))
 
     def _interrupted(self) -> bool:
@@ -189,6 +266,9 @@ class FrameLoader(QThread):
 
     def _play(self) -> None:
         """Follow the running clock until it stops or a request (a seek) arrives."""
+        if self._clock.speed >= self.FAST_SPEED and self._proxy_reader() is not None:
+            self._play_proxy()
+            return
         reader, clock = self.reader, self._clock
         pts, n = reader.index.pts_s, len(reader.index)
         # (frame, decoder frame, late): decoded, then shown or skipped once the clock reaches it.
@@ -226,6 +306,30 @@ class FrameLoader(QThread):
                 last_show = time.perf_counter()
             else:
                 self.play_skipped += 1  # decoded for the frames after it, never converted
+
+    def _play_proxy(self) -> None:
+        """Fast playback from the all-intra proxy: the frame due now, whichever it is."""
+        reader, clock, proxy = self.reader, self._clock, self._proxy_reader()
+        while not self._interrupted():
+            t, playing = clock.now()
+            if not playing:
+                frame = reader.time_to_frame(t)
+                if frame != self.shown or self.showing_proxy:
+                    self._serve_original(frame)
+                return
+            if clock.speed < self.FAST_SPEED:
+                return  # slower again: the run loop plays the original
+            want = reader.time_to_frame(t)
+            if want != self.shown:
+                rgb = self._proxy_rgb(proxy, want)
+                if rgb is not None:
+                    self.play_shown += 1
+                    self._emit(want, rgb, proxy=True)
+            self._sleep(self.MIN_SHOW_GAP_S)
+
+    def _serve_original(self, frame: int) -> None:
+        """The original frame, without the proxy first (paused: what is marked must be exact)."""
+        self._serve(frame, time.perf_counter(), use_proxy=False)
 
     def _keep_up(self, t: float, want: int) -> None:
         """Restart decoding at a keyframe when the decoder is elsewhere (after a seek) or behind

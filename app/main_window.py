@@ -32,6 +32,7 @@ from app.event_review import EventReview
 from app.exchange_actions import ExchangeActions
 from app.file_actions import FileActions
 from app.focus_keys import FocusKeys
+from app.proxy_control import ProxyControl
 from app.recording_clock import RecordingClock
 from app.results_view import ResultsView
 from app.review_state import ReviewState
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         self.recording_clock = RecordingClock(self)
         self.eeg_review = EegReview(self)
         self.semiology = SemiologyActions(self)
+        self.proxy = ProxyControl(self)
         install_actions(self)
 
         # -- signals ----------------------------------------------------------------------

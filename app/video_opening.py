@@ -79,6 +79,7 @@ class VideoOpening(QObject):
         win.clock.state_changed.connect(win.transport.setPlaying)
         win.clock.speed_changed.connect(win.transport.setSpeed)
         win.loader.follow(win.clock)  # the loader paces playback itself, dropping late frames
+        win.proxy.start(path, len(frame_times), meta.duration_s)  # instant seeks on long videos
         win.display.set_frame_times(frame_times)
         win.transport.setDuration(meta.duration_s, len(frame_times))
         win.timeline.setDuration(meta.duration_s)
@@ -152,6 +153,7 @@ class VideoOpening(QObject):
         """Stop the analysis, the clock and the loader; forget the store, results and position."""
         win = self.win
         win.cancel_analysis(wait=True)
+        win.proxy.stop()
         if win.clock is not None:
             win.clock.pause()
             win.clock.deleteLater()

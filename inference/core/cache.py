@@ -22,6 +22,7 @@ POSE = "pose"
 CLIPS = "clips"
 TOKENS = "tokens"
 INDEX = "index"
+PROXY = "proxy"
 DEMO = "demo"
 LOGS = "logs"
 
@@ -40,7 +41,7 @@ def cache_dir(kind: str) -> Path:
 
 
 #: The caches that only hold what can be recomputed (cleared by ``semioscope cache --clear``).
-DERIVED_KINDS = (POSE, CLIPS, TOKENS, INDEX)
+DERIVED_KINDS = (POSE, CLIPS, TOKENS, INDEX, PROXY)
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
