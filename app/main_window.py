@@ -33,6 +33,7 @@ from app.exchange_actions import ExchangeActions
 from app.file_actions import FileActions
 from app.focus_keys import FocusKeys
 from app.proxy_control import ProxyControl
+from app.rater_comparison import RaterComparison
 from app.recording_clock import RecordingClock
 from app.results_view import ResultsView
 from app.review_state import ReviewState
@@ -136,6 +137,7 @@ class MainWindow(QMainWindow):
         self.recording_clock = RecordingClock(self)
         self.eeg_review = EegReview(self)
         self.semiology = SemiologyActions(self)
+        self.rater_comparison = RaterComparison(self)
         self.proxy = ProxyControl(self)
         install_actions(self)
 
@@ -245,6 +247,7 @@ class MainWindow(QMainWindow):
         return self.reader is not None
 
     def close_video(self) -> None:
+        self.rater_comparison.clear()
         self.opening.close()
 
     def open_eeg(self, path: str | Path) -> bool:

@@ -38,6 +38,7 @@ def action_handlers(win: MainWindow) -> dict[str, Callable]:
         "event.confirm": lambda: win.review_current(CONFIRMED),
         "event.reject": lambda: win.review_current(REJECTED),
         "event.unreview": lambda: win.review_current(UNREVIEWED),
+        "review.compare_raters": win.rater_comparison.ask_load,
         "play.toggle": win.toggle_play,
         "step.frame_forward": lambda: win.step_frames(1),
         "step.frame_back": lambda: win.step_frames(-1),

@@ -25,6 +25,7 @@ from .plot_items import (
     setup_plot,
     update_transform_eagerly,
 )
+from .rater_comparison_view import ComparisonMarkers
 from .review_provenance import ReviewedPartsItem, show_proposal
 from .threshold_control import ThresholdControl
 from .timeline_markers import MarkerLine
@@ -69,7 +70,8 @@ class TimelineWidget(QWidget):
     ``setWindowGeometry(window_s, stride_s)`` (event bands follow ``widgets.window_convention``).
     Parts: ``plot`` (main PlotItem, link other plots' X to it), ``overview`` (PlotItem),
     ``region`` (overview LinearRegionItem), ``curve``, ``forecast_curve``, ``threshold_line``,
-    ``cursor``, ``markers`` (list[MarkerLine]), ``event_spans``/``gap_spans``/``reviewed_spans``, ``threshold_control``.
+    ``cursor``, ``markers`` (list[MarkerLine]), ``event_spans``/``gap_spans``/``reviewed_spans``, ``threshold_control``,
+    ``comparison`` (another reviewer's marks: ``setComparisonSeizures(rows, name)``).
     """
 
     seekRequested = Signal(float)
@@ -233,6 +235,7 @@ class TimelineWidget(QWidget):
         self.viewbox.sigResized.connect(lambda _vb: self.curve.viewRangeChanged())
         self.viewbox.sigResized.connect(lambda _vb: self.forecast_curve.viewRangeChanged())
         self.overview_box.sigResized.connect(lambda _vb: self.overview_curve.viewRangeChanged())
+        self.comparison = ComparisonMarkers(self.plot, self.overview)  # another reviewer's marks
         self.setDuration(60.0)
 
     # --- data ---
@@ -366,6 +369,11 @@ class TimelineWidget(QWidget):
             o = pg.InfiniteLine(pos=t, angle=90, movable=False, pen=pg.mkPen(MARKER_COLORS[field], width=1))
             self.overview.addItem(o, ignoreBounds=True)
             self._overview_markers.append(o)
+
+    def setComparisonSeizures(self, rows: Sequence[SeizureRow], name: str) -> None:
+        """Another reviewer's seizures, read-only: dashed, muted lines labelled with ``name``
+        (``widgets.rater_comparison_view``); an empty ``rows`` removes them."""
+        self.comparison.set(rows, name)
 
     def marker(self, seizure_index: int, field: str) -> Optional[MarkerLine]:
         for m in self.markers:
