@@ -40,6 +40,7 @@ from app.review_state import ReviewState
 from app.semiology_actions import SemiologyActions
 from app.shortcuts import keymap_rows
 from app.video_opening import VideoOpening
+from app.window_messages import WindowMessages
 from app.window_actions import install_actions
 from app.window_layout import arrange_widgets, fit_to_screen, place_on_screen, save_layout, show_eeg_panel
 from inference.core.config import ClipConfig
@@ -62,7 +63,7 @@ from widgets.video_view import VideoView
 APP_NAME = "Semioscope"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowMessages, QMainWindow):
     """``MainWindow(reviewer, engine_config=None)``; then ``open_video(path, results=None, model=None)``.
 
     Public state for tests and tools: ``reader`` (VideoReader), ``loader`` (FrameLoader),
@@ -202,32 +203,6 @@ class MainWindow(QMainWindow):
     def current_time(self) -> float:
         """The current frame's presentation timestamp (never the playback clock's raw time)."""
         return self.display.time_s
-
-    # == messages ==========================================================================
-    def show_message(self, text: str, timeout_ms: int = 0) -> None:
-        self.status_label.setText(text)
-        self._message_timer.stop()
-        if timeout_ms:
-            self._message_timer.start(timeout_ms)
-
-    def show_error(self, text: str) -> None:
-        """A problem the user must see: the red bar above the video plus the status bar."""
-        self._show_bar(text, "error", "background:#5c1f24;color:#ffdede;")
-
-    def show_warning(self, text: str) -> None:
-        self._show_bar(text, "warning", "background:#5a4a17;color:#fff3cf;")
-
-    def _show_bar(self, text: str, level: str, colours: str) -> None:
-        self._message_timer.stop()
-        self.message_bar.setProperty("level", level)
-        self.message_bar.setText(text)
-        self.message_bar.setStyleSheet(colours + "padding:6px;border-radius:3px;")
-        self.message_bar.show()
-        self.status_label.setText(text)
-
-    def clear_message_bar(self) -> None:
-        self.message_bar.hide()
-        self.message_bar.setText("")
 
     # == opening ===========================================================================
     def open_video(self, path: str | Path, results: Optional[str | Path] = None, model: Optional[str | Path] = None,
