@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QProgressBar, Q
 from app.analysis_control import AnalysisControl
 from app.annotation_actions import AnnotationActions
 from app.annotations import AnnotationStore
+from app.camera_views import CameraViews
 from app.display_clock import DisplayClock
 from app.eeg_review import EegReview
 from app.event_review import EventReview
@@ -139,6 +140,7 @@ class MainWindow(WindowMessages, QMainWindow):
         self.eeg_review = EegReview(self)
         self.semiology = SemiologyActions(self)
         self.rater_comparison = RaterComparison(self)
+        self.cameras = CameraViews(self)
         self.proxy = ProxyControl(self)
         install_actions(self)
 
@@ -207,16 +209,17 @@ class MainWindow(WindowMessages, QMainWindow):
     # == opening ===========================================================================
     def open_video(self, path: str | Path, results: Optional[str | Path] = None, model: Optional[str | Path] = None,
                    annotations: Optional[str | Path] = None, analyse: bool = True,
-                   eeg: Optional[str | Path] = None) -> bool:
+                   eeg: Optional[str | Path] = None, cameras: tuple = ()) -> bool:
         """Open a video with its annotations; load ``results`` (or the ones beside the video);
         otherwise, with a ``model`` run folder, start analysing in the background. ``eeg``: the
-        EEG file to show beside it (default: the one linked before, else the manifest's).
+        EEG file to show beside it (default: the one linked before, else the manifest's);
+        ``cameras``: other videos of the same recording, shown beside it on one clock.
 
         The first frame shows at once; the frame loader thread builds the timestamp index (seconds
         for an hour of video) and the rest follows (``app.video_opening``; ``is_open()`` turns True).
         Returns False when the file is plainly not there; other problems arrive in the message bar.
         """
-        return self.opening.open(path, results, model, annotations, analyse, eeg)
+        return self.opening.open(path, results, model, annotations, analyse, eeg, cameras)
 
     def is_open(self) -> bool:
         return self.reader is not None
@@ -332,6 +335,7 @@ class MainWindow(WindowMessages, QMainWindow):
         self.attention_map.setCurrentTime(t)
         self.eeg_review.follow(t)
         self.semiology.follow(t)
+        self.cameras.follow(t)
 
     def step_frames(self, n: int) -> None:
         self.pause()

@@ -36,7 +36,8 @@ class VideoOpening(QObject):
         self._args: dict = {}
 
     def open(self, path: str | Path, results: Optional[str | Path] = None, model: Optional[str | Path] = None,
-             annotations: Optional[str | Path] = None, analyse: bool = True, eeg: Optional[str | Path] = None) -> bool:
+             annotations: Optional[str | Path] = None, analyse: bool = True, eeg: Optional[str | Path] = None,
+             cameras: tuple = ()) -> bool:
         """Start opening ``path``; the rest follows in ``_finish`` once the loader has indexed it.
         Returns False when the file is plainly not there."""
         win = self.win
@@ -48,7 +49,7 @@ class VideoOpening(QObject):
         win.video_path = path
         win.model_dir = Path(model) if model is not None else None
         self._args = {"results": results, "annotations": annotations, "analyse": analyse,
-                      "eeg": Path(eeg) if eeg is not None else None}
+                      "eeg": Path(eeg) if eeg is not None else None, "cameras": tuple(Path(c) for c in cameras)}
         win.show_title(path)
         win.clear_message_bar()
         win.loader = FrameLoader(path, win)
@@ -100,6 +101,7 @@ class VideoOpening(QObject):
             win.store.video.update(start_time=format_start_time(win.recording_clock.start),
                                    start_time_source=win.recording_clock.source)
         win.eeg_review.open_for_video(path, args["eeg"])
+        win.cameras.open(path, args["cameras"])
         win.refresh_labels()
 
         self._load_sidecar_keypoints(path)
@@ -165,6 +167,7 @@ class VideoOpening(QObject):
         win.reader = None
         win.results_path = None
         win.eeg_review.close()
+        win.cameras.close()
         win.recording_clock.close()
         win.display.reset()
         win.pending_seek_s = win.pending_seek_text = None

@@ -32,7 +32,11 @@ def arrange_widgets(win: MainWindow) -> None:
     vl.setContentsMargins(0, 0, 0, 0)
     vl.setSpacing(2)
     vl.addWidget(win.message_bar)
-    vl.addWidget(win.video_view, 1)
+    # The first camera (analysed, with the skeleton) and any others beside it (app.camera_views).
+    win.cameras_splitter = QSplitter(Qt.Horizontal, win)
+    win.cameras_splitter.setChildrenCollapsible(False)
+    win.cameras_splitter.addWidget(win.video_view)
+    vl.addWidget(win.cameras_splitter, 1)
     vl.addWidget(win.transport)
     win.side_tabs = QTabWidget(win)
     win.side_tabs.addTab(win.event_list, "Events")

@@ -45,12 +45,15 @@ examples:
   semioscope review --results out/rec.result.npz
   semioscope review rec.mp4 --reviewer "Dr Smith"
   semioscope review rec.mp4 --eeg rec.edf --start-at 21:47:10
+  semioscope review overview.mp4 closeup.mp4          # two cameras of one recording, on one clock
   semioscope review rec.mp4 --model runs/tiny --forecast-model runs/fc_clf --keypoints gt
 """
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("video", nargs="?", metavar="VIDEO", help="video file (default: the one the results name)")
+    p.add_argument("video", nargs="*", metavar="VIDEO",
+                   help="video file (default: the one the results name); more files: other cameras of the same "
+                        "recording, shown beside it on one clock (offsets nudged in the window are saved)")
     p.add_argument("--model", metavar="RUN", help="run folder of a trained detector: analyse in the background")
     p.add_argument("--results", metavar="FILE", help="analysis result file (.result.npz)")
     p.add_argument("--reviewer", metavar="NAME", help="your name, recorded with each annotation (remembered)")
@@ -107,7 +110,7 @@ def _require_display() -> None:
 
 
 def open_review_window(video=None, model=None, results=None, reviewer=None, annotations=None, engine_config=None,
-                       screenshot=None, quit_after=None, start_at=None, eeg=None) -> int:
+                       screenshot=None, quit_after=None, start_at=None, eeg=None, cameras=()) -> int:
     """Create the QApplication and the window, open the inputs and run the event loop."""
     if video is None and results is None:
         pass  # an empty window: File -> Open video
@@ -131,7 +134,7 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
     win = MainWindow(name, engine_config=engine_config, log_path=log_path, settings=settings)
     win.show()
     if video is not None:
-        win.open_video(video, results=results, model=model, annotations=annotations, eeg=eeg)
+        win.open_video(video, results=results, model=model, annotations=annotations, eeg=eeg, cameras=cameras)
         if start_at is not None:
             win.go_to_text(str(start_at))  # applied once the video's index is ready
     if screenshot:
@@ -155,5 +158,7 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
 def run(args) -> int:
     cfg = EngineConfig(stride_s=args.stride, device=args.device, keypoints=args.keypoints,
                        pose_backend="mediapipe", forecast_model=args.forecast_model)
-    return open_review_window(args.video, args.model, args.results, args.reviewer, args.annotations, cfg,
-                              args.screenshot, args.quit_after, args.start_at, args.eeg)
+    videos = list(args.video or [])
+    return open_review_window(videos[0] if videos else None, args.model, args.results, args.reviewer,
+                              args.annotations, cfg, args.screenshot, args.quit_after, args.start_at, args.eeg,
+                              tuple(videos[1:]))

@@ -39,6 +39,7 @@ from inference.dataset.semiology import (
     signs_from_text,
     signs_to_text,
 )
+from inference.video.cameras import MAX_CAMERAS, CameraFile
 
 MANIFEST_FORMAT = "semioscope.manifest"
 MANIFEST_VERSION = 1
@@ -106,6 +107,7 @@ class Recording:
     duration_s: Optional[float] = None  # known duration, if the manifest states it
     start_time: Optional[datetime] = None  # wall-clock time of the video's start (aware)
     eeg: Optional[Path] = None  # the EEG file recorded with the video (absolute)
+    cameras: tuple[CameraFile, ...] = ()  # the other cameras (JSON manifests only)
 
     def with_seizures(self, seizures: Iterable[Seizure]) -> "Recording":
         return replace(self, seizures=tuple(sorted(seizures, key=lambda s: s.eeg_onset_s)))
@@ -308,10 +310,15 @@ def _read_json(path: Path) -> Manifest:
             if sz is not None:
                 seizures.append(sz)
         duration = _float_or_none(item.get("duration_s"), where, path, "duration_s")
+        cams = item.get("cameras") or []
+        if not isinstance(cams, list) or len(cams) > MAX_CAMERAS - 1:
+            raise ManifestError(path, f"{where}: 'cameras' must be a list of at most {MAX_CAMERAS - 1} other cameras")
+        cameras = tuple(replace(CameraFile.from_dict(c, path.parent, f"{where}, camera #{j + 1}", path),
+                                source="manifest") for j, c in enumerate(cams))
         recs.append(Recording(rid, str(item["subject_id"]), _resolve_video(path.parent, str(item["video"])),
                               stype, tuple(sorted(seizures, key=lambda s: s.eeg_onset_s)), duration,
                               _start_time(item.get("start_time"), where, path),
-                              _optional_path(path.parent, item.get("eeg"))))
+                              _optional_path(path.parent, item.get("eeg")), cameras))
     return Manifest(recs, path)
 
 
@@ -359,6 +366,7 @@ def manifest_to_json(manifest: Manifest, base: Path) -> dict[str, Any]:
             {"recording_id": r.recording_id, "subject_id": r.subject_id, "video": _relative_video(r, base),
              "seizure_type": r.seizure_type, "duration_s": r.duration_s,
              **{k: v for k, v in _clock_fields(r, base).items() if v is not None},
+             **({"cameras": [c.to_dict(base) for c in r.cameras]} if r.cameras else {}),
              "seizures": [s.to_dict() for s in r.seizures]}
             for r in manifest.recordings
         ],
