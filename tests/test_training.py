@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from app.cli import main
 from inference.core.config import ClipConfig, PoseConfig, SegmentConfig, SplitConfig
 from inference.core.device import torch_threads
 from inference.core.errors import SemioscopeError
+from inference.dataset.manifest import NO_SEIZURE, Manifest, Recording, Seizure
 from inference.dataset.splits import SubjectSplit
 from inference.detector.checkpoint import load_run
 from inference.pose.joints import JOINT_INDEX
@@ -222,3 +224,42 @@ def test_evaluate_seeds_reuses_finished_seed_runs_and_reports_mean_sd(trained, t
     md = (copy / "evaluation.md").read_text()
     assert "mean ± sd over 2 training seeds (0, 1)" in md and f"{auc['mean']:.3f} ± 0.000" in md
     assert "Over seeds: sensitivity" in capsys.readouterr().out
+
+
+def test_demo_training_set_has_seizure_free_recordings_and_trains_on_every_subject(tmp_path, monkeypatch):
+    """Issue 21: the demo's training set gives every subject seizure-free recordings (a seizure
+    recording holds ~30 s of interictal video, too little to learn what is not a seizure), and
+    the demo model keeps no test subject (it is never evaluated): 2 validation subjects."""
+    import app.commands.demo as demo
+    from inference.synth.generator import plan_dataset
+
+    seen = {}
+
+    def fake_generate(folder, n, seed, config, progress=None, workers=2):
+        seen["config"] = config
+        tasks = plan_dataset(folder, n, seed, config)
+        recs = [Recording(t.recording_id, t.subject_id, Path(t.path), t.seizure_type,
+                          (Seizure(30.0, 32.0, 60.0),) if t.seizure_type != NO_SEIZURE else ())
+                for t in tasks]
+        return Manifest(recs)
+
+    def fake_train_run(manifest, run, tcfg, *args, split=None, **kw):
+        seen["split"], seen["tcfg"] = split, tcfg
+
+    monkeypatch.setattr(demo, "generate_dataset", fake_generate)
+    monkeypatch.setattr(demo, "train_run", fake_train_run)
+    monkeypatch.setattr(demo, "atomic_write_json", lambda *a, **k: None)
+    manifest = demo.prepare_dataset(tmp_path)
+    by_subject: dict[str, list[str]] = {}
+    for r in manifest:
+        by_subject.setdefault(r.subject_id, []).append(r.seizure_type)
+    assert len(by_subject) == demo.DATASET["subjects"]
+    for types in by_subject.values():
+        assert len(types) == demo.DATASET["recordings"] >= 2
+        assert types[0] != NO_SEIZURE and all(t == NO_SEIZURE for t in types[1:])
+    assert seen["config"].staff_probability == demo.DATASET["staff_probability"]
+    demo.prepare_model(tmp_path, manifest, device="cpu")
+    split = seen["split"].split
+    assert split.test == [] and len(split.val) == demo.TRAINING["val_subjects"]
+    assert len(split.train) == demo.DATASET["subjects"] - demo.TRAINING["val_subjects"]
+    assert seen["tcfg"].interictal_per_ictal == demo.TRAINING["interictal_per_ictal"]

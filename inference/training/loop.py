@@ -142,6 +142,7 @@ def train_run(manifest: Manifest, run_dir: str | Path, tcfg: TrainConfig = Train
         run.train_epochs(record, progress, resumed=saved_state is not None)
         run.final_threshold(record)
         events, rule_choice = run.event_rules(record)
+        record.threshold = float(events.threshold)  # chosen on validation events when event_threshold="events"
         rc = run.write_final_run_json(record, events, rule_choice)
     chosen = next((r for r in rule_choice.get("grid", []) if r["chosen"]), None)
     return TrainOutcome(run_dir, record.best_epoch + 1, len(record.history), record.threshold, record.best_val,
@@ -366,7 +367,7 @@ class _TrainingRun:
     def event_rules(self, record: TrainingRecord) -> tuple[EventConfig, dict[str, Any]]:
         """The run's event rules and how they were chosen (stored in run.json)."""
         if self.tcfg.event_rules != "validation":
-            return self.event_cfg, {"source": "fixed"}
+            return self.event_cfg.replace(threshold=record.threshold), {"source": "fixed"}
         return event_rules_on_validation(self.best_run(), self.data, self.manifest, self.seg_cfg,
                                          self.event_cfg.replace(threshold=record.threshold), self.tcfg, self.log,
                                          self.cancel)

@@ -178,6 +178,32 @@ def choose_event_rules(traces: list[tuple[RecordingTrace, Any]], seg: SegmentCon
     return base.replace(min_duration_s=best["min_duration_s"], smooth_windows=best["smooth_windows"]), rows
 
 
+def choose_event_threshold(traces: list[tuple[RecordingTrace, Any]], seg: SegmentConfig, rules: EventConfig,
+                           candidates: tuple[float, ...]) -> tuple[float, list[dict[str, Any]]]:
+    """The detection threshold chosen on VALIDATION recordings scored whole, with ``rules``.
+
+    Every candidate (and the rules' own threshold) is scored as the test set is. Chosen: the most
+    seizures detected, then the fewest false alarms; among the thresholds tied on both, the
+    middle one, which leaves the most room on both sides for subjects validation never saw (a
+    short validation set ties over a wide range, and its lowest end is one building-up ictal
+    window away from alarming on every reach). Returns (threshold, one row per candidate)."""
+    rows = []
+    for t in sorted({float(rules.threshold), *map(float, candidates)}):
+        ev = summarise_events([score_recording(tr, sz, seg, rules.replace(threshold=t)) for tr, sz in traces])
+        rows.append({"threshold": t, "detected": ev["detected"], "seizures": ev["seizures"],
+                     "false_alarms": ev["false_alarms"],
+                     "false_alarms_per_hour": (ev["false_alarms_per_hour"]
+                                               if math.isfinite(ev["false_alarms_per_hour"]) else 0.0),
+                     "interictal_alarm_fraction": ev["interictal_alarm_fraction"], "chosen": False})
+    if not rows or not rows[0]["seizures"]:
+        return float(rules.threshold), rows
+    best = max((r["detected"], -r["false_alarms"]) for r in rows)
+    tied = [r for r in rows if (r["detected"], -r["false_alarms"]) == best]
+    pick = tied[(len(tied) - 1) // 2]
+    pick["chosen"] = True
+    return float(pick["threshold"]), rows
+
+
 # -- window sets ---------------------------------------------------------------------------------
 # One loop scores a WindowSet for everyone: the per-epoch validation (the model being trained, from
 # cached tokens in frozen mode) and evaluation / the final threshold (the saved run, through the

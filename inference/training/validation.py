@@ -20,6 +20,7 @@ from inference.training.metrics import choose_threshold, segment_metrics
 from inference.training.prepared import PreparedData
 from inference.training.scoring import (
     choose_event_rules,
+    choose_event_threshold,
     engine_scorer,
     model_scorer,
     predict_window_set,
@@ -123,9 +124,17 @@ def event_rules_on_validation(loaded, data: PreparedData, manifest: Manifest, se
     note = false_alarm_limit_note(rows, tcfg.max_false_alarms_per_hour)
     if note:
         log(f"warning: {note}")
+    threshold_rows: list[dict[str, Any]] = []
+    if tcfg.event_threshold == "events" and traces:
+        threshold, threshold_rows = choose_event_threshold(traces, seg_cfg, chosen, tcfg.event_thresholds)
+        log(f"threshold on validation events (window-level choice {base.threshold:.3f}): " + ", ".join(
+            f"{r['threshold']:.2f} -> {r['detected']}/{r['seizures']}, {r['false_alarms']} FA"
+            + (" <- chosen" if r["chosen"] else "") for r in threshold_rows))
+        chosen = chosen.replace(threshold=threshold)
     info = {"source": "validation", "max_false_alarms_per_hour": tcfg.max_false_alarms_per_hour,
             "limit_met": not note, "note": note,
-            "threshold": base.threshold, "chosen": {"min_duration_s": chosen.min_duration_s,
+            "threshold": base.threshold, "event_threshold": chosen.threshold, "threshold_grid": threshold_rows,
+            "chosen": {"min_duration_s": chosen.min_duration_s,
                                                     "smooth_windows": chosen.smooth_windows},
             "validation_recordings": [t.recording_id for t, _ in traces], "seconds": round(secs, 1), "grid": rows}
     return chosen, info
