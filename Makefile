@@ -1,7 +1,8 @@
 # Semioscope set-up. Two commands matter: `make demo` and `make test` (see README.md).
-# Everything a fresh clone needs is installed from here: Qt's system libraries (apt-get, only
-# where missing), a .venv, torch 2.13.0 first (the CPU wheel; a looser pin would pull a
-# multi-GB CUDA build), then the project with its dev and ray extras (ray: the local-cluster test).
+# Everything a fresh clone needs is installed from here: Qt's system libraries and PortAudio
+# (libportaudio2: the review window's sound, through sounddevice; apt-get, only where missing),
+# a .venv, torch 2.13.0 first (the CPU wheel; a looser pin would pull a multi-GB CUDA build),
+# then the project with its dev and ray extras (ray: the local-cluster test).
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.installed
 SYSDEPS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
 	libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0 \
-	libglib2.0-0 xvfb xauth
+	libglib2.0-0 xvfb xauth libportaudio2
 TORCH_PIN := torch==2.13.0
 
 .PHONY: install sysdeps demo test bench clean

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QProgressBar, Q
 from app.analysis_control import AnalysisControl
 from app.annotation_actions import AnnotationActions
 from app.annotations import AnnotationStore
+from app.audio_playback import AudioPlayback
 from app.camera_views import CameraViews
 from app.display_clock import DisplayClock
 from app.eeg_review import EegReview
@@ -41,15 +42,16 @@ from app.review_state import ReviewState
 from app.semiology_actions import SemiologyActions
 from app.shortcuts import keymap_rows
 from app.video_opening import VideoOpening
-from app.window_messages import WindowMessages
 from app.window_actions import install_actions
 from app.window_layout import arrange_widgets, fit_to_screen, place_on_screen, save_layout, show_eeg_panel
+from app.window_messages import WindowMessages
 from inference.core.config import ClipConfig
 from inference.eeg.filters import HIGHPASS_CHOICES, LOWPASS_CHOICES, NOTCH_CHOICES
 from inference.eeg.montage import MONTAGE_LABELS
 from inference.pose.joints import JOINT_LABELS
 from widgets.annotation_panel import AnnotationPanel
 from widgets.attention_map import AttentionMap, JointAttentionBars
+from widgets.audio_lane import AudioLane
 from widgets.display_data import MARKER_LABELS, SEIZURE_TIME_FIELDS
 from widgets.eeg_view import EegView
 from widgets.event_list import EventList
@@ -111,6 +113,8 @@ class MainWindow(WindowMessages, QMainWindow):
         self.eeg_view = EegView(self, montages=list(MONTAGE_LABELS.items()), highpass=HIGHPASS_CHOICES,
                                 lowpass=LOWPASS_CHOICES, notch=NOTCH_CHOICES)
         self.attention_map.linkTimeline(self.timeline)
+        self.audio_lane = AudioLane(self)
+        self.audio_lane.linkTimeline(self.timeline)
         self.attention_map.attachBars(self.attention_bars)
         self.message_bar = QLabel(self)
         self.message_bar.setObjectName("messageBar")
@@ -142,6 +146,7 @@ class MainWindow(WindowMessages, QMainWindow):
         self.rater_comparison = RaterComparison(self)
         self.cameras = CameraViews(self)
         self.proxy = ProxyControl(self)
+        self.audio = AudioPlayback(self)  # sound in step with the clock; silent without a device
         install_actions(self)
 
         # -- signals ----------------------------------------------------------------------
@@ -153,6 +158,7 @@ class MainWindow(WindowMessages, QMainWindow):
         self.transport.seekRequested.connect(self.seek)
         self.transport.seekRequested.connect(lambda _t: self.focus_keys.release_focus())  # keys work again
         self.timeline.seekRequested.connect(self.seek)
+        self.audio_lane.seekRequested.connect(self.seek)
         self.attention_map.seekRequested.connect(self.seek)
         self.attention_map.jointClicked.connect(self._on_joint_clicked)
         self.timeline.markerDragged.connect(self._follow_marker)

@@ -102,6 +102,7 @@ class VideoOpening(QObject):
                                    start_time_source=win.recording_clock.source)
         win.eeg_review.open_for_video(path, args["eeg"])
         win.cameras.open(path, args["cameras"])
+        win.audio.on_video_opened(path)
         win.refresh_labels()
 
         self._load_sidecar_keypoints(path)
@@ -155,6 +156,7 @@ class VideoOpening(QObject):
         """Stop the analysis, the clock and the loader; forget the store, results and position."""
         win = self.win
         win.cancel_analysis(wait=True)
+        win.audio.close()
         win.proxy.stop()
         if win.clock is not None:
             win.clock.pause()

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 SHORT_SCREEN_PX = 800  # below this the attention map starts collapsed: the video keeps ~half the height
 SIDE_PANEL_PX = 400  # the events table's six columns, Peak and Kind included, at the default font
 SPLITTERS = ("main_splitter", "top_splitter", "plots_splitter")
-LAYOUT_VERSION = 3  # a stored layout of another version is ignored (widgets changed since)
+LAYOUT_VERSION = 4  # a stored layout of another version is ignored (widgets changed since)
 
 
 def arrange_widgets(win: MainWindow) -> None:
@@ -55,9 +55,11 @@ def arrange_widgets(win: MainWindow) -> None:
     win.eeg_view.hide()
     win.plots_splitter = QSplitter(Qt.Vertical, win)
     win.plots_splitter.addWidget(win.timeline)
+    win.plots_splitter.addWidget(win.audio_lane)  # the sound's loudness, hidden without audio
     win.plots_splitter.addWidget(win.attention_map)
     win.plots_splitter.setStretchFactor(0, 3)
-    win.plots_splitter.setStretchFactor(1, 2)
+    win.plots_splitter.setStretchFactor(1, 0)
+    win.plots_splitter.setStretchFactor(2, 2)
     win.main_splitter = QSplitter(Qt.Vertical, win)
     win.main_splitter.addWidget(win.top_splitter)
     win.main_splitter.addWidget(win.plots_splitter)
@@ -84,7 +86,12 @@ def _give_collapsed_height_to_trace(win: MainWindow) -> None:
     splitter = win.plots_splitter
     total = sum(splitter.sizes())
     am = win.attention_map.minimumHeight() if win.attention_map.isCollapsed() else max(total * 2 // 5, 1)
-    splitter.setSizes([max(total - am, 1), am])
+    lane = _lane_height(win)
+    splitter.setSizes([max(total - am - lane, 1), lane, am])
+
+
+def _lane_height(win: MainWindow) -> int:
+    return win.audio_lane.sizeHint().height() if not win.audio_lane.isHidden() else 0
 
 
 def default_shares(win: MainWindow, size) -> None:
@@ -97,7 +104,8 @@ def default_shares(win: MainWindow, size) -> None:
     win.main_splitter.setSizes([max(height - plots, 1), plots])
     # The heatmap gets its rows' minimum (14 readable names) and the trace the rest.
     am = map_min if win.attention_map.isCollapsed() else max(map_min, (plots - trace_min) // 3)
-    win.plots_splitter.setSizes([plots - am, am])
+    lane = _lane_height(win)
+    win.plots_splitter.setSizes([plots - am - lane, lane, am])
     side = min(SIDE_PANEL_PX, size.width() // 2)
     win.top_splitter.setSizes([max(size.width() - side, 1), 0, side])
     if win.eeg_view.isVisible() or not win.eeg_view.isHidden():

@@ -23,6 +23,7 @@ CLIPS = "clips"
 TOKENS = "tokens"
 INDEX = "index"
 PROXY = "proxy"
+AUDIO = "audio"  # loudness envelopes of sound tracks (inference.video.audio)
 DEMO = "demo"
 LOGS = "logs"
 
@@ -41,7 +42,7 @@ def cache_dir(kind: str) -> Path:
 
 
 #: The caches that only hold what can be recomputed (cleared by ``semioscope cache --clear``).
-DERIVED_KINDS = (POSE, CLIPS, TOKENS, INDEX, PROXY)
+DERIVED_KINDS = (POSE, CLIPS, TOKENS, INDEX, PROXY, AUDIO)
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
