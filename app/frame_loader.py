@@ -71,6 +71,9 @@ class FrameLoader(QThread):
     REST_S = 0.15
     #: With a proxy: playback at this speed and above shows proxy frames.
     FAST_SPEED = 4.0
+    #: Proxy playback picks the frame due this long from now (wall seconds): about what decoding,
+    #: scaling and painting it take, so it is on time when it appears rather than that late.
+    PROXY_LEAD_S = 0.02
 
     def __init__(self, source: Union[VideoReader, str, Path], parent=None):
         super().__init__(parent)
@@ -319,7 +322,7 @@ class FrameLoader(QThread):
                 return
             if clock.speed < self.FAST_SPEED:
                 return  # slower again: the run loop plays the original
-            want = reader.time_to_frame(t)
+            want = reader.time_to_frame(t + self.PROXY_LEAD_S * clock.speed)
             if want != self.shown:
                 rgb = self._proxy_rgb(proxy, want)
                 if rgb is not None:
