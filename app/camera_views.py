@@ -74,7 +74,13 @@ class CameraViews:
         self.loaders.append(loader)
         self.requested.append(-1)
         self.shown.append(-1)
-        self.win.cameras_splitter.addWidget(view)
+        splitter = self.win.cameras_splitter
+        splitter.addWidget(view)
+        for i in range(splitter.count()):  # every camera the same share of the width
+            splitter.setStretchFactor(i, 1)
+        width = sum(splitter.sizes())
+        if width > splitter.count():
+            splitter.setSizes([width // splitter.count()] * splitter.count())
         loader.start()
 
     def _on_opened(self, k: int, reader) -> None:

@@ -10,7 +10,7 @@ from typing import Optional
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from .video_view import VideoView
 
@@ -27,6 +27,7 @@ class CameraView(QWidget):
         self.view.setSkeletonVisible(False)  # the skeleton belongs to the camera it was computed from
         self.title = QLabel(name, self)
         self.title.setStyleSheet("color:#c8ccd2;")
+        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # never widens the view
         bar = QHBoxLayout()
         bar.setContentsMargins(2, 0, 2, 0)
         bar.setSpacing(2)
