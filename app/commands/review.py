@@ -158,7 +158,9 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
 def run(args) -> int:
     cfg = EngineConfig(stride_s=args.stride, device=args.device, keypoints=args.keypoints,
                        pose_backend="mediapipe", forecast_model=args.forecast_model)
-    videos = list(args.video or [])
+    # A monitoring folder (semioscope monitor --out DIR) opens as its recorded night.
+    videos = [str(Path(v) / "night.mp4") if Path(v).is_dir() and (Path(v) / "night.mp4").is_file() else v
+              for v in (args.video or [])]
     return open_review_window(videos[0] if videos else None, args.model, args.results, args.reviewer,
                               args.annotations, cfg, args.screenshot, args.quit_after, args.start_at, args.eeg,
                               tuple(videos[1:]))
