@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Optional, Sequence
 
 from app.frame_loader import FrameLoader
 from inference.core.errors import SemioscopeError
+from inference.results.fusion import fuse_results
+from inference.results.result_file import AnalysisResult, result_path_for
 from inference.video.cameras import MAX_CAMERAS, CameraFile, load_cameras, save_cameras
 from widgets.camera_view import CameraView
 
@@ -128,6 +130,26 @@ class CameraViews:
                 save_cameras(self.win.video_path, self.cameras)
             except OSError as exc:
                 self.win.show_error(f"{self.win.video_path}: cannot save the camera offsets ({exc.strerror or exc})")
+
+    def fuse(self) -> Optional[Path]:
+        """Fuse each camera's analysis (the results beside the videos) into one trace on the first
+        camera's windows, with the offsets set here; shown at once. None (and a message) when a
+        camera has not been analysed."""
+        win = self.win
+        if win.video_path is None or not self.cameras:
+            win.show_message("Open a recording with more than one camera first", 4000)
+            return None
+        try:
+            first = AnalysisResult.load(result_path_for(win.video_path))
+            others = [(c.name, AnalysisResult.load(result_path_for(c.video)), c.offset_s, c.drift_ppm)
+                      for c in self.cameras]
+        except SemioscopeError as exc:
+            win.show_error(f"Fuse cameras: {exc} (analyse every camera first: semioscope analyze VIDEO...)")
+            return None
+        out = win.video_path.with_name(win.video_path.stem + ".fused.result.npz")
+        fuse_results(first, others, win.video_path.stem).save(out)
+        win.open_results(out)
+        return out
 
     def maximise(self, k: int, on: bool) -> None:
         """Camera ``k`` alone in the video area (``on``), or every camera again."""

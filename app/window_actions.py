@@ -67,6 +67,7 @@ def action_handlers(win: MainWindow) -> dict[str, Callable]:
         "eeg.alignment": files.ask_alignment,
         "focus.video": win.focus_keys.release_focus,
         "analysis.cancel": win.cancel_analysis,
+        "analysis.fuse_cameras": win.cameras.fuse,
         "help.keyboard": win.show_keymap,
     }
 

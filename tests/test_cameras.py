@@ -12,6 +12,7 @@ from conftest import frame_number_of, numbered_frames
 
 from app.main_window import MainWindow
 from inference.dataset.manifest import Manifest, Recording, load_manifest, save_manifest
+from inference.results.result_file import AnalysisResult, result_path_for
 from inference.video.cameras import CameraFile, cameras_path
 from inference.video.writer import write_video
 
@@ -115,3 +116,16 @@ def test_two_view_playback_keeps_the_views_together(qtbot, two_cameras):
     win.pause()
     assert len(main_frames) >= 12 and len(cam_frames) >= 12  # ~10 per second each
     assert np.median(skew) <= 1
+
+
+def test_fuse_cameras_from_the_window(qtbot, two_cameras):
+    """Analysis -> Fuse cameras: the results beside each camera, fused with the window's offsets."""
+    a, b = two_cameras
+    starts = np.arange(0, 15, 1.0)
+    for video, prob in ((a, np.full(len(starts), 0.1)), (b, np.where(starts > 5, 0.9, 0.1))):
+        AnalysisResult(starts, starts + 5.0, prob.astype(np.float32), np.zeros((len(starts), 14), np.float32),
+                       config={"events": {"threshold": 0.5, "min_duration_s": 3.0}}).save(result_path_for(video))
+    win = _open(qtbot, a, cameras=(b,))
+    out = win.cameras.fuse()
+    assert out is not None and out.is_file()
+    assert len(win.events) == 1 and AnalysisResult.load(out).notes["event_cameras"] == ["closeup"]
