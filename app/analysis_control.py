@@ -105,13 +105,7 @@ class AnalysisControl(QObject):
         return self.worker is not None and self.worker.isRunning()
 
     def _on_progress(self, done: float, total: float, message: str) -> None:
-        bar = self.win.progress_bar
-        if total > 0:
-            bar.setRange(0, 1000)
-            bar.setValue(int(1000 * min(done / total, 1.0)))
-            bar.setFormat(f"{100 * done / total:.0f}%  {message}")
-        else:
-            bar.setFormat(message or "analysing…")
+        self.win.show_progress(done, total, message or "analysing…")
 
     def _on_partial(self, chunk: ResultChunk) -> None:
         self.win.results.add_chunk(chunk)

@@ -69,13 +69,9 @@ class BackgroundJob:
             self.runner.wait()
 
     def _on_progress(self, done: float, total: float, message: str) -> None:
-        bar = self.win.progress_bar
-        if total > 0:
-            bar.setRange(0, 1000)
-            bar.setValue(int(1000 * min(done / total, 1.0)))
-            bar.setFormat(f"{self.title} {100 * done / total:.0f}%")
+        self.win.show_progress(done, total, self.title)
         if message:
-            bar.setToolTip(message)
+            self.win.progress_bar.setToolTip(message)
 
     def _finish(self) -> None:
         self.runner.wait()

@@ -21,7 +21,7 @@ from inference.core.config import SemioscopeConfig
 from inference.core.errors import SemioscopeError
 from inference.dataset.manifest import Recording, normalise_seizure_type
 from inference.dataset.semiology import coarse_type
-from inference.eeg.edf_file import EegFile
+from inference.eeg.edf_file import EegFile, file_start
 from inference.eeg.link import EegLink, load_link
 from inference.exchange.edf_annotations import (
     ImportedLabels,
@@ -82,12 +82,7 @@ def export_edf(video: str | Path, out: Optional[str | Path] = None, annotations:
 
 def file_to_video_time(edf: Path, rec: Recording, link: Optional[EegLink]) -> tuple[Callable[[float], float], str]:
     """How ``edf``'s seconds map onto the video's, and in words why."""
-    try:
-        header = EegFile.open(edf).start  # a file with signals
-    except SemioscopeError:
-        header = None
-    if header is None:
-        header = _annotation_file_start(edf)
+    header = file_start(edf)
     if link is not None and link.eeg.is_file():
         eeg_start = EegFile.open(link.eeg).start
         shift = (header - eeg_start).total_seconds() if header is not None else 0.0
@@ -99,17 +94,6 @@ def file_to_video_time(edf: Path, rec: Recording, link: Optional[EegLink]) -> tu
         shift = (header - video_start).total_seconds()
         return (lambda s: s + shift), f"through the start times (file starts {shift:+.3f} s from the video)"
     return float, "as seconds from the video's start (no start time to place it by)"
-
-
-def _annotation_file_start(edf: Path) -> Optional[datetime]:
-    try:
-        with open(edf, "rb") as fh:
-            head = fh.read(184).decode("ascii", "replace")
-        day, month, year = (int(x) for x in head[168:176].split("."))
-        hh, mm, ss = (int(x) for x in head[176:184].split("."))
-        return datetime(1900 + year if year >= 85 else 2000 + year, month, day, hh, mm, ss)
-    except (OSError, ValueError):
-        return None
 
 
 def import_ops(store: AnnotationStore, labels: ImportedLabels, origin: str) -> list:

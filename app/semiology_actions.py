@@ -23,6 +23,7 @@ class SemiologyActions:
     def __init__(self, win: MainWindow):
         self.win = win
         self.shown: Optional[str] = None  # the seizure the panel shows
+        self._spans: tuple = (None, -1, [])  # (store, revision, [(lo, hi, id)]): the spans, once per edit
         panel = win.semiology_panel
         panel.typeChanged.connect(self.set_type)
         panel.signAddRequested.connect(self.add_sign)
@@ -38,8 +39,17 @@ class SemiologyActions:
         if sid is not None and win.store.has_seizure(sid):
             return sid
         t = win.current_time
-        inside = [s for s in win.store.seizures() if s.span[0] - NEAR_S <= t <= s.span[1] + NEAR_S]
-        return inside[0].id if inside else None
+        for lo, hi, sid in self._seizure_spans():
+            if lo - NEAR_S <= t <= hi + NEAR_S:
+                return sid
+        return None
+
+    def _seizure_spans(self) -> list:
+        """The seizures' spans, recomputed only when the labels changed (``follow`` runs per frame)."""
+        store = self.win.store
+        if self._spans[0] is not store or self._spans[1] != store.revision:
+            self._spans = (store, store.revision, [(*s.span, s.id) for s in store.seizures()])
+        return self._spans[2]
 
     def follow(self, _t: float) -> None:
         """The position moved: show the seizure under the cursor when none is selected."""

@@ -27,6 +27,16 @@ class WindowMessages:
         self.message_bar.show()
         self.status_label.setText(text)
 
+    def show_progress(self, done: float, total: float, text: str) -> None:
+        """The status bar's progress bar at ``done / total`` (busy when ``total`` is unknown), labelled."""
+        bar = self.progress_bar
+        if total > 0:
+            bar.setRange(0, 1000)
+            bar.setValue(int(1000 * min(done / total, 1.0)))
+            bar.setFormat(f"{100 * done / total:.0f}%  {text}")
+        else:
+            bar.setFormat(text)
+
     def clear_message_bar(self) -> None:
         self.message_bar.hide()
         self.message_bar.setText("")

@@ -263,22 +263,10 @@ def make_result(p: dict[str, Path], frames: int, day_s: float) -> None:
 
 def pan(app, win, steps: int) -> tuple[list[str], np.ndarray]:
     """bench_timeline's pan, on the window's own timeline with the day's result loaded."""
-    from PySide6.QtCore import QEvent, QObject
+    from bench_timeline import count_paints
 
     tl = win.timeline
-
-    class PaintCounter(QObject):
-        count = 0
-
-        def eventFilter(self, obj, ev):
-            if ev.type() == QEvent.Paint:
-                PaintCounter.count += 1
-            return False
-
-    counter = PaintCounter()
-    views = [tl.graphics, tl.overview_graphics, win.attention_map.graphics]
-    for view in views:
-        view.viewport().installEventFilter(counter)
+    PaintCounter = count_paints([tl.graphics, tl.overview_graphics, win.attention_map.graphics])
     lines, all_ms = [], []
     day = win.reader.meta.duration_s
     for span in (600.0, 3600.0, 6 * 3600.0, 20 * 3600.0):
@@ -302,8 +290,7 @@ def pan(app, win, steps: int) -> tuple[list[str], np.ndarray]:
         lines.append(f"  visible {label:>6}: median {np.median(ms):5.1f} ms, p95 {np.percentile(ms, 95):5.1f} ms, "
                      f"max {ms.max():5.1f} ms (CPU median {np.median(cpu):5.1f} ms); "
                      f"{PaintCounter.count / steps:.1f} paints per step")
-    for view in views:
-        view.viewport().removeEventFilter(counter)
+    PaintCounter.stop()
     return lines, np.array(all_ms)
 
 

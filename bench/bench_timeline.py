@@ -22,6 +22,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np
 
 
+def count_paints(views):
+    """An object whose ``count`` grows by one per paint of any of ``views`` (set it to 0 to start;
+    ``stop()`` removes it); shared with bench_24h.py."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class PaintCounter(QObject):
+        def __init__(self):
+            super().__init__()
+            self.count = 0
+
+        def eventFilter(self, obj, ev):  # noqa: N802 - Qt's name
+            if ev.type() == QEvent.Paint:
+                self.count += 1
+            return False
+
+        def stop(self):
+            for view in views:
+                view.viewport().removeEventFilter(self)
+
+    counter = PaintCounter()
+    for view in views:
+        view.viewport().installEventFilter(counter)
+    return counter
+
+
 def synthetic_day(seconds: int = 86_400, seed: int = 0):
     """A day of window probabilities with noise, 12 seizure-like bumps and 5 undecodable gaps."""
     rng = np.random.default_rng(seed)
@@ -73,19 +98,7 @@ def main(argv=None) -> int:
     app.processEvents()
     load_ms = (time.perf_counter() - t0) * 1000
 
-    from PySide6.QtCore import QEvent, QObject
-
-    class PaintCounter(QObject):
-        count = 0
-
-        def eventFilter(self, obj, ev):
-            if ev.type() == QEvent.Paint:
-                PaintCounter.count += 1
-            return False
-
-    counter = PaintCounter()
-    for view in (tl.graphics, tl.overview_graphics, am.graphics):
-        view.viewport().installEventFilter(counter)
+    PaintCounter = count_paints((tl.graphics, tl.overview_graphics, am.graphics))
 
     def frame():
         app.processEvents()

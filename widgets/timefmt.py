@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Optional
+
+from inference.core.wall_clock import format_clock
 
 _CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)\s*$")
 
@@ -73,9 +75,4 @@ def format_position(t: float | None, decimals: int = 3) -> str:
     """A position on the recording as the window shows it now (relative or wall clock)."""
     if _wall_start is None or t is None or not math.isfinite(t):
         return format_time(t, decimals)
-    at = _wall_start + timedelta(seconds=float(t))
-    unit = 10 ** (6 - max(decimals, 0))  # microseconds per shown digit: round once, as format_time does
-    micro = int(round(at.microsecond / unit)) * unit
-    at = at.replace(microsecond=0) + timedelta(microseconds=micro)
-    text = at.strftime("%H:%M:%S")
-    return f"{text}.{at.microsecond // unit:0{decimals}d}" if decimals > 0 else text
+    return format_clock(_wall_start, float(t), decimals=decimals)

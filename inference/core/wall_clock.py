@@ -71,10 +71,13 @@ def clock_at(start: datetime, t_s: float) -> datetime:
     return start + timedelta(seconds=float(t_s))
 
 
-def format_clock(start: datetime, t_s: float, with_date: bool = False) -> str:
-    """``14:45:49.013`` (``2013-05-03 14:45:49.013`` with the date) for ``t_s`` seconds after ``start``."""
+def format_clock(start: datetime, t_s: float, with_date: bool = False, decimals: int = 3) -> str:
+    """``14:45:49.013`` (``2013-05-03 14:45:49.013`` with the date) for ``t_s`` seconds after
+    ``start``, rounded once to ``decimals`` (so 59.9996 s shows as the next second, never :60)."""
     at = clock_at(start, t_s)
-    text = at.strftime("%H:%M:%S") + f".{at.microsecond // 1000:03d}"
+    unit = 10 ** (6 - max(decimals, 0))  # microseconds per digit shown
+    at = at.replace(microsecond=0) + timedelta(microseconds=int(round(at.microsecond / unit)) * unit)
+    text = at.strftime("%H:%M:%S") + (f".{at.microsecond // unit:0{decimals}d}" if decimals > 0 else "")
     return f"{at:%Y-%m-%d} {text}" if with_date else text
 
 

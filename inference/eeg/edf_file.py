@@ -204,22 +204,37 @@ class EegFile:
         return f"{text}; {self.note}" if self.note else text
 
 
-def file_annotations(path: str | Path) -> list[EegAnnotation]:
-    """The EDF+ (or BDF+) annotations of ``path``, also of a file that holds annotations only."""
+def _header_only(path: str | Path):
+    """(source, header start) of ``path`` without requiring signals (an annotation-only EDF+ too)."""
     path = Path(path)
     if not path.is_file():
         raise EegError(path, "EEG file not found" if not path.exists() else "is not a file")
     kind = _header_kind(path)
     try:
         if kind == "BDF":
-            return _MneSource(mne.io.read_raw_bdf(path, preload=False, verbose="error")).annotations()
+            raw = mne.io.read_raw_bdf(path, preload=False, verbose="error")
+            meas = raw.info["meas_date"]
+            return _MneSource(raw), (meas.replace(tzinfo=None) if meas is not None else None)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a truncated file's annotations are still worth reading
-            return _EdfioSource(edfio.read_edf(path, lazy_load_data=True)).annotations()
-    except EegError:
-        raise
-    except Exception as exc:  # malformed header or TAL: the file's problem, said with its name
-        raise EegError(path, f"cannot read its annotations ({exc})") from None
+            warnings.simplefilter("ignore")  # a truncated file's header and annotations are still worth reading
+            edf = edfio.read_edf(path, lazy_load_data=True)
+        return _EdfioSource(edf), edf.startdatetime
+    except Exception as exc:  # malformed header: the file's problem, said with its name
+        raise EegError(path, f"malformed {kind} header ({exc})") from None
 
 
-__all__ = ["EEG_SUFFIXES", "EegAnnotation", "EegChannel", "EegFile", "file_annotations"]
+def file_start(path: str | Path) -> Optional[datetime]:
+    """The header's start (naive, as EDF stores it) of ``path``, annotation-only files included."""
+    return _header_only(path)[1]
+
+
+def file_annotations(path: str | Path) -> list[EegAnnotation]:
+    """The EDF+ (or BDF+) annotations of ``path``, also of a file that holds annotations only."""
+    source, _start = _header_only(path)
+    try:
+        return source.annotations()
+    except Exception as exc:  # a malformed TAL is the file's problem, said with its name
+        raise EegError(Path(path), f"cannot read its annotations ({exc})") from None
+
+
+__all__ = ["EEG_SUFFIXES", "EegAnnotation", "EegChannel", "EegFile", "file_annotations", "file_start"]
