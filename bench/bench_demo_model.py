@@ -35,7 +35,7 @@ from inference.detector.checkpoint import load_run  # noqa: E402
 from inference.synth.generator import SynthConfig, generate_dataset  # noqa: E402
 from inference.training.scoring import RecordingTrace, score_recording, summarise_events  # noqa: E402
 
-EARLY_S = 30.0  # an alarm starting this long before EEG onset is not a detection of it
+EARLY_S = 30.0  # scoring.TOL_BEFORE_S: an alarm starting earlier is a false alarm, reported as early
 
 
 def make_subjects(out: Path, subjects: int, seed: int, duration: tuple[float, float]) -> Path:
@@ -45,12 +45,6 @@ def make_subjects(out: Path, subjects: int, seed: int, duration: tuple[float, fl
         with cli_progress("generate", unit="video-s") as bar:
             generate_dataset(out, subjects, seed, cfg, progress=bar)
     return manifest
-
-
-def early_alarms(events, seizures) -> int:
-    """Alarms that begin more than EARLY_S before a seizure's EEG onset and run into it."""
-    return sum(any(e.start_s < sz.eeg_onset_s - EARLY_S and e.end_s > sz.eeg_onset_s for sz in seizures)
-               for e in events)
 
 
 def main() -> int:
@@ -73,17 +67,17 @@ def main() -> int:
                                            args.seed, (lo, hi)))
     loaded = load_run(run, device="cpu")
     engine = AnalysisEngine(loaded, EngineConfig(keypoints="gt", device="cpu", use_pose_cache=False, resume=False))
-    rows, early, hours = [], 0, 0.0
+    rows, hours = [], 0.0
     with cli_progress("analyse", unit="rec", total=len(manifest.recordings)) as bar:
         for i, rec in enumerate(manifest.recordings):
             res = engine.analyze(rec.video)
             trace = RecordingTrace(rec.recording_id, rec.subject_id, res.window_start_s, res.window_end_s,
                                    res.prob, res.attention, float(res.video.get("meta", {}).get("duration_s", 0.0)))
             rows.append(score_recording(trace, rec.seizures, loaded.segment_config, engine.event_config()))
-            early += early_alarms(res.events, rec.seizures)
             hours += trace.duration_s / 3600.0
             bar(i + 1, len(manifest.recordings), rec.recording_id)
     s = summarise_events(rows)
+    early = s["early_alarms"]
     out = {"seed": args.seed, "subjects": args.subjects, "recordings": len(rows), "hours": hours,
            "seizures": s["seizures"], "detected": s["detected"], "sensitivity": s["sensitivity"],
            "false_alarms_per_hour": s["false_alarms_per_hour"], "flagged_fraction": s["interictal_alarm_fraction"],

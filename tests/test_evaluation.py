@@ -92,6 +92,17 @@ def test_event_scoring_missed_seizure_and_tolerance():
     early = score_recording(_trace(high=((175, 185),)), sz, seg, ev)
     assert early["seizures"][0]["detected"] and early["false_alarms"] == 0
     assert early["seizures"][0]["latency_eeg_s"] == pytest.approx(-20.0)
+    # An alarm that began 100 s before EEG onset and ran into the seizure: a false alarm, not a
+    # detection (SzCORE would count it), reported as early.
+    long_early = score_recording(_trace(high=((100, 230),)), sz, seg, ev)
+    assert not long_early["seizures"][0]["detected"]
+    assert long_early["false_alarms"] == 1 and long_early["early_alarms"] == 1
+    assert long_early["szcore_false_alarms"] == 0
+    both = score_recording(_trace(high=((20, 60), (205, 230))), sz, seg, EventConfig(threshold=0.5, merge_gap_s=5))
+    assert both["seizures"][0]["detected"] and both["seizures"][0]["latency_eeg_s"] == pytest.approx(10.0)
+    # The first alarm ended before the tolerance began: an ordinary false alarm, not an early one.
+    assert both["false_alarms"] == 1 and both["early_alarms"] == 0
+    assert summarise_events([long_early, both])["early_alarms"] == 1
     missed = score_recording(_trace(high=()), sz, seg, ev)
     assert not missed["seizures"][0]["detected"] and missed["false_alarms"] == 0
     assert summarise_events([missed])["sensitivity"] == 0.0

@@ -262,6 +262,9 @@ def evaluation_markdown(result: dict[str, Any]) -> str:
                  f"{ev['interictal_hours']:.2f} | {_f(ev['false_alarms_per_hour'], 2)} | "
                  f"{_f(100 * ev['interictal_alarm_fraction'], 1)}% | "
                  f"{_f(le['mean'], 1)} s, {_f(le['median'], 1)} s | {_f(lc['mean'], 1)} s, {_f(lc['median'], 1)} s |")
+    lines.append(f"\nFalse alarms include {ev.get('early_alarms', 0)} alarm(s) that began more than 30 s before "
+                 "EEG onset and ran into the seizure (SzCORE counts them as detections; here they are false "
+                 "alarms, and the seizure counts only if another alarm began within 30 s of EEG onset).")
     if "seeds" in result:
         es = result["seeds"]["events_mean_sd"]
         lines.append(f"\nOver seeds: sensitivity {_f(es['sensitivity'])}, false alarms/hour "

@@ -59,7 +59,9 @@ def summary_line(events: dict[str, Any], label: str = "test") -> str:
     return (f"{label}: {lead}; "
             f"sensitivity {events.get('detected', 0)}/{events.get('seizures', 0)} "
             f"({f'{sens:.3f}' if _finite(sens) else 'n/a'}); latency from EEG onset {_latency(le)}, "
-            f"from clinical onset {_latency(lc)}")
+            f"from clinical onset {_latency(lc)}"
+            + (f"; {events['early_alarms']} of the false alarms began more than 30 s before EEG onset"
+               if events.get("early_alarms") else ""))
 
 
 def _latency(stat: dict[str, Any]) -> str:
