@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any, Optional
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication
 
-from app.analysis_worker import AnalysisWorker
+from app.analysis_worker import AnalysisWorker, load_detector_run
 from inference.analysis.settings import EngineConfig
 from inference.core.errors import SemioscopeError
-from inference.detector.checkpoint import load_run
 from inference.results.result_file import AnalysisResult, ResultChunk, result_path_for
 from widgets.wording import named, plural
 
@@ -77,7 +76,7 @@ class AnalysisControl(QObject):
         self.win.show_message(f"Loading {named('model', Path(run_dir).name)}…")
         QApplication.setOverrideCursor(Qt.WaitCursor)
         try:
-            model = load_run(run_dir, device=device)
+            model = load_detector_run(run_dir, device=device)
         except SemioscopeError as exc:
             self.win.show_error(str(exc))
             return None

@@ -18,11 +18,9 @@ from typing import Any, Optional
 
 from PySide6.QtCore import QThread, Signal
 
-from inference.analysis.engine import AnalysisEngine
 from inference.analysis.settings import EngineConfig
 from inference.core.errors import Cancelled, SemioscopeError
 from inference.core.progress import CancelToken
-from inference.detector.checkpoint import load_run
 
 
 def _lower_thread_priority(nice: int = 10) -> None:
@@ -32,6 +30,15 @@ def _lower_thread_priority(nice: int = 10) -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except (AttributeError, OSError):
         pass  # not Linux, or not allowed: the analysis simply runs at normal priority
+
+
+def load_detector_run(run_dir: str | Path, device: str = "auto"):
+    """``inference.detector.checkpoint.load_run``, imported on first use: the run loader and the
+    engine pull in torch (~500 MB resident), which a window reviewing a recording that already has
+    its result never needs."""
+    from inference.detector.checkpoint import load_run
+
+    return load_run(run_dir, device=device)
 
 
 class AnalysisWorker(QThread):
@@ -94,8 +101,10 @@ class AnalysisWorker(QThread):
                 if self.run_dir is None:
                     raise SemioscopeError("no model given: open a run folder (review --model RUN) to analyse")
                 self.progress.emit(0.0, 0.0, f"loading model \u201c{self.run_dir.name}\u201d")
-                model = load_run(self.run_dir, device=cfg.device)
+                model = load_detector_run(self.run_dir, device=cfg.device)
             self.token.check()
+            from inference.analysis.engine import AnalysisEngine  # torch: see load_detector_run
+
             engine = AnalysisEngine(model, cfg)
             result = None
             if self.reuse and self.out_path is not None:

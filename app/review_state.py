@@ -17,7 +17,7 @@ from typing import Any, Collection, Iterable, Optional
 import numpy as np
 
 from inference.core.config import EventConfig
-from inference.forecast.trace import ForecastTrace, forecast_alarms, forecast_from_result
+from inference.forecast.trace_data import ForecastTrace, forecast_alarms, forecast_from_result
 from inference.pose.joints import NUM_JOINTS
 from inference.pose.keypoints import KeypointTrack
 from inference.results.events import Event, detect_events

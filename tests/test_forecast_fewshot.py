@@ -21,13 +21,8 @@ from inference.forecast.model import (
     save_state,
     write_forecast_json,
 )
-from inference.forecast.trace import (
-    ForecastTrace,
-    add_forecast_to_result,
-    forecast_alarms,
-    forecast_from_result,
-    window_starts,
-)
+from inference.forecast.trace import window_starts
+from inference.forecast.trace_data import ForecastTrace, add_forecast_to_result, forecast_alarms, forecast_from_result
 from inference.results.result_file import AnalysisResult
 
 

@@ -15,7 +15,7 @@ from inference.core.errors import InputFileError, SemioscopeError
 from inference.core.progress import cli_progress
 from inference.dataset.manifest import load_manifest
 from inference.detector.checkpoint import load_run
-from inference.forecast.model import KIND_CLASSIFIER, read_forecast_json
+from inference.forecast.folder import KIND_CLASSIFIER, read_forecast_json
 from inference.pose.registry import one_process_backend
 from inference.results.result_file import RESULT_SUFFIX, AnalysisResult, result_path_for, write_events_csv
 from inference.video.index import probe_durations

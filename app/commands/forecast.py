@@ -19,7 +19,8 @@ from inference.forecast.labels import ForecastLabelConfig, label_counts, manifes
 from inference.forecast.model import load_classifier
 from inference.forecast.pretrain import PretrainConfig, pretrain
 from inference.forecast.report import write_report
-from inference.forecast.trace import add_forecast_to_result, forecast_alarms, forecast_trace
+from inference.forecast.trace import forecast_trace
+from inference.forecast.trace_data import add_forecast_to_result, forecast_alarms
 from inference.results.result_file import AnalysisResult, result_path_for
 
 NAME = "forecast"

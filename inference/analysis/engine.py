@@ -11,7 +11,8 @@ from inference.core.errors import InputFileError
 from inference.core.progress import CancelToken, ProgressFn
 from inference.forecast.model import load_classifier
 from inference.forecast.staleness import forecast_trace_stale, forecast_weights_fingerprint
-from inference.forecast.trace import add_forecast_to_result, forecast_trace
+from inference.forecast.trace import forecast_trace
+from inference.forecast.trace_data import add_forecast_to_result
 from inference.results.events import detect_events
 from inference.results.result_file import AnalysisResult, ResultChunk, model_identity
 

@@ -44,7 +44,7 @@ from inference.analysis.settings import auto_batch_size, partial_path_for
 from inference.analysis.state import RunState, open_keypoint_source, open_run_state
 from inference.core.device import model_cpu_threads, torch_threads
 from inference.core.progress import CancelToken, ProgressFn
-from inference.forecast.trace import add_forecast_to_result
+from inference.forecast.trace_data import add_forecast_to_result
 from inference.pose.cache import store_track
 from inference.results.result_file import AnalysisResult, ResultChunk
 

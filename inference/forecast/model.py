@@ -26,22 +26,22 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from inference.core.atomic import atomic_write_json
 from inference.core.errors import CheckpointError, SemioscopeError
-from inference.core.versioned_json import read_folder_json
 from inference.detector.checkpoint import load_tensors, save_tensors
-
-FORECAST_FORMAT = "semioscope.forecast"
-FORECAST_VERSION = 1
-FORECAST_JSON = "forecast.json"
-ENCODER_FILE = "encoder.safetensors"
-PRETRAIN_FILE = "pretrain_model.safetensors"
-CLASSIFIER_FILE = "classifier.safetensors"
-
-KIND_PRETRAINED = "pretrained"
-KIND_CLASSIFIER = "classifier"
+from inference.forecast.folder import (
+    CLASSIFIER_FILE,
+    ENCODER_FILE,
+    FORECAST_FORMAT,
+    FORECAST_JSON,
+    FORECAST_VERSION,
+    KIND_CLASSIFIER,
+    KIND_PRETRAINED,
+    PRETRAIN_FILE,
+    read_forecast_json,
+)
 
 # VideoMAEConfig keyword sets. ``base`` is the MCG-NJU/videomae-base layout (224 px, 16 frames,
 # tubelet 2, ViT-B encoder, 4-layer decoder of width 384); ``tiny`` trains on a CPU.
@@ -190,19 +190,6 @@ def write_forecast_json(folder: str | Path, kind: str, videomae_config, extra: d
     }
     info.update(extra)
     return atomic_write_json(Path(folder) / FORECAST_JSON, info)
-
-
-def read_forecast_json(folder: str | Path, kind: Optional[str] = None) -> dict[str, Any]:
-    """Parse and check ``forecast.json``; ``kind`` requires a pretrained or classifier folder."""
-    path = Path(folder) / FORECAST_JSON
-    info = read_folder_json(folder, FORECAST_JSON, FORECAST_FORMAT, FORECAST_VERSION, CheckpointError,
-                            what="forecast model file", folder_what="forecast model")
-    if "videomae_config" not in info:
-        raise CheckpointError(path, "incomplete: missing videomae_config")
-    if kind is not None and info.get("kind") != kind:
-        raise CheckpointError(path, f"is a {info.get('kind')!r} forecast model; this step needs a {kind!r} one "
-                                    f"({'run forecast pretrain first' if kind == KIND_PRETRAINED else 'run forecast finetune first'})")
-    return info
 
 
 def load_state_into(module, path: str | Path, prefix: str = "") -> None:

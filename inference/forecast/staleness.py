@@ -5,8 +5,8 @@ from pathlib import Path
 from typing import Optional
 
 from inference.core.fingerprint import file_fingerprint
-from inference.forecast.model import CLASSIFIER_FILE, KIND_CLASSIFIER, read_forecast_json
-from inference.forecast.trace import FORECAST_TRACE
+from inference.forecast.folder import CLASSIFIER_FILE, KIND_CLASSIFIER, read_forecast_json
+from inference.forecast.trace_data import FORECAST_TRACE
 from inference.results.result_file import (
     AnalysisResult,
     canonical_hash,

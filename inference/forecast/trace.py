@@ -1,4 +1,4 @@
-"""Forecast trace over a whole video: P(onset within H s) for sliding clips, and alarms.
+"""Forecast trace over a whole video: P(onset within H s) for sliding clips.
 
 Window k covers ``[k * stride_s, k * stride_s + clip_s)``; its 16 frames are the ones on screen
 at the centres of 16 equal slices of the window, exactly as the clips were sampled for
@@ -7,15 +7,13 @@ only the frames some window needs (about 16 per second of video for a 5 s clip a
 frames are shrunk to the model's size on arrival and dropped as soon as no later window needs
 them, so memory stays flat however long the video is.
 
-The trace is plain arrays (``start_s``, ``end_s``, ``prob``), so the engine's result file
-(``add_forecast_to_result``) and the GUI can carry it without torch. The forecast for a window
-is issued at its end: alarms and lead times are measured from ``end_s``.
+The trace is plain arrays (``forecast.trace_data``), so the engine's result file and the GUI
+carry it without torch.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 
@@ -24,34 +22,9 @@ from inference.core.progress import CancelToken, ProgressFn, check_cancel, no_pr
 from inference.forecast.corpora import clip_sample_times, prepare_frame
 from inference.forecast.fewshot import predict_probs
 from inference.forecast.model import load_classifier
-from inference.results.result_file import Trace, canonical_hash
+from inference.forecast.trace_data import ForecastTrace
+from inference.results.result_file import canonical_hash
 from inference.video.reader import VideoReader
-
-FORECAST_TRACE = "forecast"  # trace name in the result file
-
-
-@dataclass
-class ForecastTrace(Trace):
-    """A result-file ``Trace`` whose value is the forecast probability, also named ``prob``.
-
-    ``start_s``, ``end_s`` float64 ``[N]``; ``value``/``prob`` float32 ``[N]`` (NaN where frames failed).
-    """
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.value.ndim != 1:
-            raise ValueError(f"trace arrays disagree: {self.start_s.shape}, {self.end_s.shape}, {self.value.shape}")
-
-    @property
-    def prob(self) -> np.ndarray:
-        return self.value
-
-    @prob.setter
-    def prob(self, prob) -> None:
-        self.value = np.asarray(prob, dtype=np.float32)
-
-    def __len__(self) -> int:
-        return len(self.value)
 
 
 def window_starts(duration_s: float, clip_s: float, stride_s: float) -> np.ndarray:
@@ -135,37 +108,3 @@ def forecast_trace(video_path: str | Path, model_dir: str | Path, stride_s: floa
             "threshold": float(info.get("threshold", 0.5)), "onset": (info.get("labels") or {}).get("onset", "clinical"),
             "decode_failures": failures}
     return ForecastTrace(starts, starts + clip_s, prob, meta)
-
-
-def forecast_alarms(trace: ForecastTrace, threshold: float, onsets: Sequence[float] = (),
-                    max_lead_s: float = 60.0) -> list[tuple[float, Optional[float]]]:
-    """Upward threshold crossings -> ``[(time_s, lead_time_s or None)]``.
-
-    An alarm fires at the ``end_s`` of a window whose probability reaches ``threshold`` when the
-    previous window's did not (NaN counts as below). Its lead time is ``onset - time_s`` for the
-    first annotated onset at or after the alarm within ``max_lead_s``; otherwise None (a false or
-    late alarm).
-    """
-    p = np.nan_to_num(np.asarray(trace.prob, dtype=np.float64), nan=-np.inf)
-    above = p >= threshold
-    rising = above & ~np.concatenate([[False], above[:-1]])
-    ons = np.sort(np.asarray(list(onsets), dtype=np.float64))
-    out: list[tuple[float, Optional[float]]] = []
-    for k in np.flatnonzero(rising):
-        t = float(trace.end_s[k])
-        ahead = ons[(ons >= t - 1e-9) & (ons - t <= max_lead_s + 1e-9)]
-        out.append((t, float(ahead[0] - t) if len(ahead) else None))
-    return out
-
-
-def add_forecast_to_result(result, trace: ForecastTrace, name: str = FORECAST_TRACE) -> None:
-    """Store the trace in an ``inference.results.AnalysisResult`` as extra trace ``name``."""
-    result.add_trace(name, Trace(trace.start_s, trace.end_s, trace.prob, meta=dict(trace.meta)))
-
-
-def forecast_from_result(result, name: str = FORECAST_TRACE) -> Optional[ForecastTrace]:
-    """The forecast trace of a loaded result, or None when it has none."""
-    tr = (result.traces or {}).get(name)
-    if tr is None:
-        return None
-    return ForecastTrace(tr.start_s, tr.end_s, tr.value, dict(tr.meta))
