@@ -25,6 +25,8 @@ ALLOWED_LAZY = {
     # window imports torch (~500 MB resident) only when it first runs a model (issue 18's RSS):
     ("app/analysis_worker.py", "inference.detector.checkpoint"): "the run loader builds torch modules",
     ("app/analysis_worker.py", "inference.analysis.engine"): "the engine runs the detector",
+    # Headless monitoring runs on a server without Qt's system libraries; only the window needs them.
+    ("app/commands/monitor.py", "app"): "the live window, only when there is one",
 }
 
 

@@ -75,7 +75,7 @@ def test_cli_log_writes_above_an_open_bar(capsys):
 def test_window_commands_explain_a_missing_display(monkeypatch):
     import sys
 
-    from app.commands.review import _require_display
+    from app.commands.review import require_display
     from inference.core.errors import SemioscopeError
 
     monkeypatch.setattr(sys, "platform", "linux")
@@ -83,6 +83,6 @@ def test_window_commands_explain_a_missing_display(monkeypatch):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     with pytest.raises(SemioscopeError, match="no display.*--no-window"):
-        _require_display()
+        require_display()
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    _require_display()  # offscreen rendering needs no screen
+    require_display()  # offscreen rendering needs no screen

@@ -1,4 +1,5 @@
-"""``semioscope monitor SOURCE --model RUN --no-window``: live monitoring with alarms, headless."""
+"""``semioscope monitor SOURCE --model RUN``: live monitoring with alarms, in a window or headless
+(``--no-window``)."""
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,14 @@ Frames are sampled at 6 fps as they arrive; every stride (1 s) the last 5 s wind
 the detector, and the run's event rules (threshold, hysteresis, minimum duration, merge gap,
 smoothing) are applied causally: an alarm uses only what came before it. An alarm is printed,
 appended to OUT/events.csv and, with --on-alarm, given as JSON on stdin to a local command. It
-stays raised until acknowledged: `semioscope monitor-ack OUT --by NAME`.
+stays raised until acknowledged: key A in the window (Shift+A: a false alarm), or
+`semioscope monitor-ack OUT --by NAME`.
+
+The window shows the live picture with the skeleton, the last 5 minutes of the probability
+trace (gaps shaded, alarms in red), the alarm list with who acknowledged what and when, and the
+processing lag. A waiting alarm flashes a banner and sounds a chime every 10 s (the system beep
+where there is no audio output). Closing the window ends the night. --no-window runs the same
+monitor headless: alarms printed and appended to OUT/events.csv as they happen.
 
 When processing falls behind, frames are dropped (never queued without bound): their windows
 become gaps 'behind', and the lag is in the status lines (every --status-every seconds). A source
@@ -47,9 +55,10 @@ holds every window, the alarms as events and the gaps:  semioscope review OUT/ni
 
 --keypoints: a pose backend (mediapipe, the default; onnx with --pose-model), or keypoints from
 a file looked up at the stream's own timestamps (tests, demos): 'gt' (the followed file's
-<stem>.keypoints.npz) or a keypoint file. The live window is not available yet: --no-window.
+<stem>.keypoints.npz) or a keypoint file.
 
 examples:
+  semioscope monitor /dev/video0 --model runs/tiny --out night1 --reviewer "nurse A"
   semioscope monitor /dev/video0 --model runs/tiny --no-window --out night1
   semioscope monitor rtsp://cam3.local/stream --model runs/vivit --no-window --out night1 --on-alarm "notify-send seizure"
   semioscope monitor udp://127.0.0.1:5000 --model runs/tiny --no-window --out night1 --keypoints rec.keypoints.npz
@@ -61,7 +70,9 @@ examples:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", metavar="SOURCE", help="/dev/videoN, a stream URL, or a growing file")
     p.add_argument("--model", required=True, metavar="RUN", help="trained run folder (run.json + model.safetensors)")
-    p.add_argument("--no-window", action="store_true", help="headless: print alarms (required for now)")
+    p.add_argument("--no-window", action="store_true", help="headless: print alarms and log them, no window")
+    p.add_argument("--reviewer", metavar="NAME", help="who acknowledges alarms in the window (remembered)")
+    p.add_argument("--no-sound", action="store_true", help="the window flashes alarms without the chime")
     p.add_argument("--out", metavar="DIR", help="output folder (default: monitor-<date>-<time>)")
     p.add_argument("--on-alarm", metavar="CMD", help="shell command run at each alarm, the alarm as JSON on stdin")
     add_keypoints_options(p, "mediapipe", "pose backend (mediapipe, onnx), 'gt' (a followed file's sidecar) "
@@ -112,12 +123,18 @@ def settings_from(args) -> LiveSettings:
 
 
 def run(args) -> int:
-    if not args.no_window:
-        raise SemioscopeError("the live monitoring window is not available yet: add --no-window")
     settings = settings_from(args)
     out = Path(args.out or f"monitor-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    live_window = None
+    if not args.no_window:
+        # Qt only for the window: the headless monitor runs on a server without Qt's libraries.
+        from app import live_window
+
+        live_window.require_display()
     model = load_run(args.model, device=args.device)
     keypoints, identity = open_keypoints(args.keypoints, args.source, float(model.segment_config.fps), settings.pose)
+    if live_window is not None:
+        return live_window.run_live_window(args, settings, out, model, keypoints, identity)
     monitor = LiveMonitor(args.source, model, keypoints, out, settings, keypoint_identity=identity)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

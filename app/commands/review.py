@@ -99,7 +99,7 @@ def remembered_reviewer(settings: Optional[QSettings] = None, ask_parent: Option
     return os.environ.get("USER", "unknown")
 
 
-def _require_display() -> None:
+def require_display() -> None:
     """Fail with advice instead of Qt's abort when Linux has no screen (ssh, CI, containers)."""
     headless_ok = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc", "eglfs")
     if sys.platform.startswith("linux") and not headless_ok and not (
@@ -119,7 +119,7 @@ def open_review_window(video=None, model=None, results=None, reviewer=None, anno
         if not video or not Path(video).exists():
             raise SemioscopeError(f"{results}: the video it was made from ({video or 'unknown'}) is not there; "
                                   "give the VIDEO argument")
-    _require_display()
+    require_display()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("semioscope")

@@ -5,5 +5,6 @@
 - ``windows``: 6 fps samples -> keypoints -> cleaned joint crops -> the detector's windows.
 - ``alarms``: the run's event rules applied causally, the alarm log, acknowledgements.
 - ``night``: the growing trace and the night's result file.
+- ``observer``: what a watching window hears (picture, pose, windows, alarms).
 - ``sender``: a file served as a real-time MPEG-TS stream (tests, benchmark, demos).
 """

@@ -35,6 +35,7 @@ from inference.core.config import PoseConfig
 from inference.detector.clips import stack_clips
 from inference.live.alarms import AlarmLog, CausalEvents, apply_ack, read_acks
 from inference.live.night import LIVE_RESULT, NIGHT_RESULT, NIGHT_VIDEO, NightTrace, night_result, night_video_entry
+from inference.live.observer import LiveObserver
 from inference.live.recorder import SegmentRecorder, concatenate_segments
 from inference.live.source import LiveSource
 from inference.live.windows import GAP_BEHIND, GAP_CAMERA_DOWN, KeypointProvider, LiveWindow, LiveWindower, Sample
@@ -116,8 +117,11 @@ class LiveMonitor:
 
     def __init__(self, source: str, model: Any, keypoints: KeypointProvider, out: str | Path,
                  settings: LiveSettings = LiveSettings(), keypoint_identity: Optional[dict[str, Any]] = None,
-                 print_fn: Callable[[str], None] = lambda s: print(s, flush=True)):
+                 print_fn: Callable[[str], None] = lambda s: print(s, flush=True),
+                 observer: Optional[LiveObserver] = None):
         self.source_spec = source
+        self.observer = observer or LiveObserver()
+        self._next_display = 0.0  # monotonic time the next picture may go to the observer
         self.model = model
         self.settings = settings
         self.out = Path(out)
@@ -223,7 +227,7 @@ class LiveMonitor:
                         self.down_since = time.monotonic()
                         self.stats["outages"] += 1
                         last = prev[0] if prev else 0.0
-                        self.log.system("camera_down", f"{self.source_spec}: {item.message}", last)
+                        self._system("camera_down", f"{self.source_spec}: {item.message}", last)
                         try:  # score what has arrived now rather than after the outage
                             self.queue.put_nowait(FLUSH)
                         except queue.Full:
@@ -243,8 +247,11 @@ class LiveMonitor:
                     t = self.clock(item.time_s)
                     if self.down_since is not None or prev is None:  # frames again: the source is up
                         self.down_since = None
-                        self.log.system("camera_up", f"{self.source_spec}: {up_message}", t)
+                        self._system("camera_up", f"{self.source_spec}: {up_message}", t)
                     now = time.monotonic()
+                    if self.observer.display_fps > 0 and now >= self._next_display:
+                        self._next_display = now + 1.0 / self.observer.display_fps
+                        self.observer.frame(t, item.frame.to_ndarray(format="rgb24"))
                     if self.recorder.encode:
                         self.recorder.frame(item.frame, t)
                         self._recording_check()
@@ -311,8 +318,8 @@ class LiveMonitor:
     def _recording_check(self) -> None:
         if self.recorder.failed is not None and not getattr(self, "_recording_alarmed", False):
             self._recording_alarmed = True
-            self.log.system("recording_stopped", f"RECORDING STOPPED: {self.recorder.failed}",
-                            self.clock.last_night, alarm=True)
+            self._system("recording_stopped", f"RECORDING STOPPED: {self.recorder.failed}",
+                         self.clock.last_night, alarm=True)
 
     # -- processing thread ----------------------------------------------------------------
     def _process(self) -> None:
@@ -323,7 +330,12 @@ class LiveMonitor:
                     for w in self.windower.finish(self.n_samples):
                         self._score(w)
                     return
-                windows = self.windower.finish(self.windower.next_sample) if item is FLUSH else self.windower.add(item)
+                if item is FLUSH:
+                    windows = self.windower.finish(self.windower.next_sample)
+                else:
+                    windows = self.windower.add(item)
+                    if self.windower.kp_xy:
+                        self.observer.pose(item.night_s, self.windower.kp_xy[-1], self.windower.kp_conf[-1])
                 for w in windows:
                     self._score(w)
         finally:
@@ -347,10 +359,13 @@ class LiveMonitor:
         if w.arrived:
             self.lags.append(lag)
         new, ended = self.events.add(w.start_s, w.end_s, prob, lag)
+        self.observer.window(w.start_s, w.end_s, prob, lag, None if w.clips is not None else w.reason)
         for alarm in new:
             self.log.raised(alarm)
+            self.observer.alarm("raised", alarm)
         for alarm in ended:
             self.log.ended(alarm, w.end_s)
+            self.observer.alarm("ended", alarm)
 
     # -- acknowledgements, status, results -----------------------------------------------
     def _poll_acks(self, offset: int) -> int:
@@ -358,7 +373,12 @@ class LiveMonitor:
         for rec in recs:
             for alarm in apply_ack(self.events.alarms, rec):
                 self.log.acknowledged(alarm)
+                self.observer.alarm("acknowledged", alarm)
         return offset
+
+    def _system(self, kind: str, message: str, stream_s: Optional[float] = None, alarm: bool = False) -> None:
+        self.log.system(kind, message, stream_s, alarm=alarm)
+        self.observer.system(kind, message, alarm)
 
     def lag_summary(self) -> dict[str, float]:
         lags = np.array(self.lags[-100000:])
@@ -398,7 +418,7 @@ class LiveMonitor:
         try:
             res.save(self.out / name)
         except OSError as exc:
-            self.log.system("recording_stopped", f"cannot write {name}: {exc}", alarm=True)
+            self._system("recording_stopped", f"cannot write {name}: {exc}", alarm=True)
         return res
 
     def _finish(self):
