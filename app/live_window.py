@@ -115,7 +115,8 @@ class LiveWindow(QMainWindow):
         top.addWidget(self.video)
         top.addWidget(self.alarm_list)
         top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 2)
+        top.setStretchFactor(1, 1)
+        top.setSizes([820, 380])  # the picture first; the list needs only its columns
         body = QWidget()
         lay = QVBoxLayout(body)
         for w, stretch in ((self.banner, 0), (top, 3), (self.trace, 1), (self.status, 0), (self.help, 0)):
@@ -184,7 +185,7 @@ class LiveWindow(QMainWindow):
         row = AlarmRow(alarm.id, alarm.start_s, alarm.end_s, alarm.peak_prob, alarm.raised_utc, alarm.lag_s,
                        alarm.ended, alarm.acked_by, alarm.acked_utc, alarm.status)
         self.alarm_list.setAlarm(row)
-        self.trace.setAlarmSpan(alarm.id, alarm.start_s, alarm.end_s)
+        self.trace.setAlarmSpan(alarm.id, alarm.start_s, alarm.end_s, still_open=not alarm.ended)
         if alarm.acked_by is None:
             self._waiting[alarm.id] = row
         else:

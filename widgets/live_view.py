@@ -40,7 +40,7 @@ class LiveTrace(pg.PlotWidget):
         self._t: deque = deque(maxlen=keep)
         self._p: deque = deque(maxlen=keep)
         self._gaps: deque = deque(maxlen=256)
-        self._alarm_spans: dict[int, tuple[float, float]] = {}
+        self._alarm_spans: dict[int, tuple[float, float, bool]] = {}  # id -> (start, end, still open)
         self.curve = self.plot([], [], pen=pg.mkPen("#1565c0", width=2), connect="finite")
         self.threshold_line = pg.InfiniteLine(threshold, angle=0, pen=pg.mkPen(ALARM_RED, style=Qt.DashLine))
         self.addItem(self.threshold_line)
@@ -62,8 +62,9 @@ class LiveTrace(pg.PlotWidget):
                 self._gaps.append((start_s, end_s))
         self.now_s = max(self.now_s, end_s)
 
-    def setAlarmSpan(self, alarm_id: int, start_s: float, end_s: float) -> None:
-        self._alarm_spans[alarm_id] = (start_s, end_s)
+    def setAlarmSpan(self, alarm_id: int, start_s: float, end_s: float, still_open: bool = False) -> None:
+        """An alarm's event; ``still_open``: it runs on to the latest window until it ends."""
+        self._alarm_spans[alarm_id] = (start_s, end_s, still_open)
 
     def points(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self._t, dtype=np.float64), np.asarray(self._p, dtype=np.float64)
@@ -75,7 +76,8 @@ class LiveTrace(pg.PlotWidget):
         lo, hi = self.now_s - self.span_s, self.now_s
         self.setXRange(max(0.0, lo), max(hi, self.span_s if lo < 0 else hi), padding=0.0)
         spans = [(a, b, GAP_GREY) for a, b in self._gaps if b >= lo]
-        spans += [(a, b, QColor(198, 40, 40, 60)) for a, b in self._alarm_spans.values() if b >= lo]
+        spans += [(a, max(b, self.now_s) if still_open else b, QColor(198, 40, 40, 60))
+                  for a, b, still_open in self._alarm_spans.values() if still_open or b >= lo]
         while len(self._regions) < len(spans):
             r = pg.LinearRegionItem(movable=False)
             r.setZValue(-10)
@@ -174,7 +176,7 @@ class AlarmList(QTableWidget):
             dur = f"{r.end_s - r.start_s:.0f} s" + ("" if r.ended else "+")
             ack = (f"{r.status or 'yes'} by {r.acked_by} at {(r.acked_utc or '')[11:19]}" if r.acked_by
                    else "WAITING (press A)")
-            cells = (str(r.id), format_position(r.start_s), dur, f"{r.peak_prob:.2f}", r.raised_utc[11:19],
+            cells = (str(r.id), format_position(r.start_s, 0), dur, f"{r.peak_prob:.2f}", r.raised_utc[11:19],
                      f"{r.lag_s:.2f} s", ack)
             for k, text in enumerate(cells):
                 item = QTableWidgetItem(text)
