@@ -367,7 +367,7 @@ def measure(p: dict[str, Path], args) -> None:
 
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     mem = Memory()
-    mem("imports (torch comes with app.main_window)")
+    mem("imports (app.main_window; torch only with a model run)")
     app = QApplication.instance() or QApplication([])
     win = MainWindow(reviewer="bench")
     win.resize(1400, 900)

@@ -33,7 +33,7 @@ from inference.live.alarms import CausalEvents
 from inference.live.monitor import LiveMonitor, LiveSettings
 from inference.live.night import NIGHT_RESULT, NIGHT_VIDEO
 from inference.live.sender import StreamSender
-from inference.live.windows import GAP_CAMERA_DOWN, KeypointProvider
+from inference.live.windows import GAP_BEHIND, GAP_CAMERA_DOWN, KeypointProvider
 from inference.pose.keypoints import KeypointTrack
 from inference.results.events import detect_events
 from inference.results.result_file import AnalysisResult
@@ -221,3 +221,48 @@ def test_follow_mode_with_corrupt_bytes_and_full_disk(recording, tmp_path):
     assert not (tmp_path / "night" / NIGHT_VIDEO).exists()
     assert monitor.stats["corrupt"] > 0 or any(g.reason == "decode failure" for g in res.gaps)
     assert res.window_end_s[-1] >= 70.0 and np.isfinite(res.prob).sum() > 40
+
+
+class SlowModel(RhythmModel):
+    """The stand-in detector, taking 1.5 s a window: processing cannot keep up with a 1 s stride."""
+
+    def predict(self, clips, positions, mask):
+        time.sleep(1.5)
+        return super().predict(clips, positions, mask)
+
+
+def test_falling_behind_skips_windows_visibly_and_memory_stays_bounded(recording, tmp_path):
+    """A real-time stream and a detector slower than the stride: samples are dropped (never an
+    unbounded queue), the windows they touch become gaps 'behind' in the night's result, the lag
+    is measured, and monitoring goes on to the end."""
+    video, _ = recording
+    port = free_udp_port()
+    track = KeypointTrack.load(video.with_name("rec.keypoints.npz"))
+    lines: list[str] = []
+    settings = LiveSettings(read_timeout_s=1.5, segment_s=30.0, status_every_s=5.0, queue_s=2.0)
+    monitor = LiveMonitor(f"udp://127.0.0.1:{port}", SlowModel(), KeypointProvider(6.0, track=track),
+                          tmp_path / "night", settings, print_fn=lines.append)
+    sender = StreamSender(video, f"udp://127.0.0.1:{port}")
+    threading.Timer(0.5, sender.start).start()
+    peak_queue = []
+
+    def stop_later():
+        while not sender.done.wait(0.2):
+            peak_queue.append(monitor.queue.qsize())
+            if sender.sent_s >= 25.0:
+                sender.stop()
+        time.sleep(1.0)
+        monitor.stop()
+
+    threading.Thread(target=stop_later, daemon=True).start()
+    res = monitor.run()
+    assert max(peak_queue) <= monitor.queue.maxsize  # bounded: 2 s of samples
+    assert monitor.stats["dropped_samples"] > 0
+    behind = [g for g in res.gaps if g.reason == GAP_BEHIND]
+    assert behind and sum(g.end_s - g.start_s for g in behind) >= 1.0, res.gaps
+    assert np.isnan(res.prob[res.window_at(0.5 * (behind[0].start_s + behind[0].end_s))])
+    assert np.isfinite(res.prob).sum() >= 3  # some windows still scored
+    assert any("samples dropped behind" in line for line in lines)
+    lag = monitor.lag_summary()
+    assert lag["median"] >= 1.0  # each window waited for the slow model, and the log says so
+    assert res.notes["stats"]["dropped_samples"] == monitor.stats["dropped_samples"]

@@ -261,3 +261,23 @@ def test_demuxed_index_is_cached_by_fingerprint(bframe_video, tmp_path, monkeypa
     monkeypatch.setattr(video_index, "_demux_packets", real_demux)
     np.testing.assert_array_equal(video_index._build_index(path)[0].pts_s, reference[0].pts_s)
     assert cached.read_bytes() != b"damaged"
+
+
+def test_long_sample_table_is_cached_too(numbered_video, tmp_path, monkeypatch):
+    """A day's MP4 sample table takes seconds to read entry by entry: cached by content too."""
+    path = numbered_video(n=60, fps=30, codec="mpeg4")
+    monkeypatch.setenv("SEMIOSCOPE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(video_index, "INDEX_CACHE_MIN_FRAMES", 10)
+    reference = video_index._build_index(path, use_sample_table=False)
+    first = video_index._build_index(path)
+    assert video_index.index_cache_path(file_fingerprint(path)).exists()
+
+    def no_table(*a):
+        raise AssertionError("read the sample table although the index is cached")
+
+    monkeypatch.setattr(video_index, "_sample_table", no_table)
+    second = video_index._build_index(path)
+    for got in (first, second):
+        np.testing.assert_array_equal(got[0].pts_s, reference[0].pts_s)
+        np.testing.assert_array_equal(got[0].keyframes, reference[0].keyframes)
+        assert got[1] == reference[1] and got[0].end_s == reference[0].end_s
