@@ -126,6 +126,9 @@ def build_proxy(video: str | Path, height: int = PROXY_HEIGHT, progress: Progres
         if written != n:
             raise VideoError(video, f"proxy has {written} of {n} frames (the video could not be read through)")
         os.replace(tmp, out)
+        # Index it now, in the builder's background thread: a long proxy's index is then cached
+        # and its first seek in the window does not wait for it (a day: ~3 s).
+        probe(out)
         build_s = time.perf_counter() - t0
         meta_path.write_text(json.dumps({"format": FORMAT, "version": 1, "video": str(video.resolve()),
                                          "frames": n, "size": [w, h], "build_s": round(build_s, 2)}), "utf-8")
