@@ -175,7 +175,7 @@ class AlarmList(QTableWidget):
         for i, r in enumerate(rows):
             dur = f"{r.end_s - r.start_s:.0f} s" + ("" if r.ended else "+")
             ack = (f"{r.status or 'yes'} by {r.acked_by} at {(r.acked_utc or '')[11:19]}" if r.acked_by
-                   else "WAITING (press A)")
+                   else "WAITING")
             cells = (str(r.id), format_position(r.start_s, 0), dur, f"{r.peak_prob:.2f}", r.raised_utc[11:19],
                      f"{r.lag_s:.2f} s", ack)
             for k, text in enumerate(cells):
