@@ -156,3 +156,24 @@ def test_event_rules_false_alarm_limit_applies_only_when_measurable():
     short = [(_trace(duration=600.0, high=((215, 226), (400, 408))), sz)]
     rules, rows = choose_event_rules(short, seg, base, (3.0, 30.0), (1,), max_false_alarms_per_hour=1.0)
     assert rules.min_duration_s == 3.0
+
+
+def test_pose_coverage_gate_chosen_on_validation():
+    """A stricter gate that silences a false alarm on half-visible windows wins; with complete pose
+    every gate ties and the default stays."""
+    from inference.training.scoring import choose_min_joints
+
+    seg = SegmentConfig()
+    rules = EventConfig(threshold=0.5, hysteresis=0.1, min_duration_s=3.0, merge_gap_s=10.0)
+    sz = [Seizure(200.0, 210.0, 260.0)]
+    tr = _trace(high=((215, 250), (450, 470)))
+    n = np.full(len(tr.prob), 14, np.int16)
+    n[(tr.starts >= 445) & (tr.starts <= 475)] = 6  # the false alarm comes from windows with 6 joints
+    tr.n_joints = n
+    gate, rows = choose_min_joints([(tr, sz)], seg, rules, (5, 6, 7, 8), default=6)
+    by = {r["min_joints"]: r for r in rows}
+    assert by[6]["false_alarms"] == 1 and by[7]["false_alarms"] == 0 and by[7]["detected"] == 1
+    assert gate == 7  # of the tied 7 and 8, the nearer to the default
+    assert np.isnan(tr.gated(7).prob[(tr.starts >= 450) & (tr.starts <= 470)]).all()
+    tr.n_joints = np.full(len(tr.prob), 14, np.int16)
+    assert choose_min_joints([(tr, sz)], seg, rules, (5, 6, 7, 8), default=7)[0] == 7

@@ -71,12 +71,15 @@ class TrainConfig(DictMixin):
     # windows lands wherever one ictal window of a building-up seizure sits (issue 21).
     event_threshold: str = "events"
     event_thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+    # pose-coverage gates (``[clips] min_joints``) tried on validation; ties keep the default
+    min_joints_candidates: tuple[int, ...] = (5, 6, 7, 8, 9, 10)
 
     def __post_init__(self) -> None:
         # JSON gives lists back: keep tuples so configs compare equal after a round trip (resume).
         object.__setattr__(self, "event_min_durations", tuple(float(x) for x in self.event_min_durations))
         object.__setattr__(self, "event_smoothing", tuple(int(x) for x in self.event_smoothing))
         object.__setattr__(self, "event_thresholds", tuple(float(x) for x in self.event_thresholds))
+        object.__setattr__(self, "min_joints_candidates", tuple(int(x) for x in self.min_joints_candidates))
         if self.event_threshold not in ("events", "windows"):
             raise ValueError(f"event_threshold must be 'events' or 'windows', got {self.event_threshold!r}")
         if self.event_rules not in ("validation", "fixed"):

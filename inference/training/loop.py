@@ -382,6 +382,8 @@ class _TrainingRun:
         rc["training"]["warnings"] = self.warnings + ([rule_choice["note"]] if rule_choice.get("note") else [])
         rc["threshold"] = float(record.threshold)
         rc["events"] = events.replace(threshold=float(record.threshold)).to_dict()
+        if "min_joints" in rule_choice:  # the pose-coverage gate chosen on validation
+            rc["clips"]["min_joints"] = int(rule_choice["min_joints"])
         atomic_write_json(self.run_dir / RUN_JSON, jsonable(rc))
         return rc
 

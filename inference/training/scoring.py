@@ -37,24 +37,40 @@ class RecordingTrace:
     prob: np.ndarray  # [N] float32, NaN where the window has no value
     attention: np.ndarray  # [N, 14]
     duration_s: float
+    n_joints: Optional[np.ndarray] = None  # [N] valid joints per window (the pose-coverage gate's count)
+
+    def gated(self, min_joints: int) -> "RecordingTrace":
+        """The trace as a stricter pose-coverage gate would give it: windows with fewer than
+        ``min_joints`` valid joints have no value."""
+        if self.n_joints is None:
+            return self
+        prob = np.where(self.n_joints >= min_joints, self.prob, np.nan).astype(np.float32)
+        return RecordingTrace(self.recording_id, self.subject_id, self.starts, self.ends, prob, self.attention,
+                              self.duration_s, self.n_joints)
 
 
 def recording_trace(loaded, rec_clips, subject_id: str, stride_s: float, batch_size: int = 32,
-                    cancel: Optional[CancelToken] = None) -> RecordingTrace:
-    """Slide the run's window over a cached recording (see training_data.RecordingClips)."""
+                    cancel: Optional[CancelToken] = None, min_joints: Optional[int] = None) -> RecordingTrace:
+    """Slide the run's window over a cached recording (see training_data.RecordingClips).
+    ``min_joints``: the pose-coverage gate (default: the run's); the trace records each
+    window's valid-joint count, so a stricter gate can be applied afterwards (``gated``)."""
     seg = loaded.segment_config
+    gate = loaded.clip_config.min_joints if min_joints is None else min_joints
     t = seg.frames_per_window
     step = max(1, int(round(stride_s * seg.fps)))
     n_win = (rec_clips.n_samples - t) // step + 1 if rec_clips.n_samples >= t else 0
     starts = np.arange(n_win) * step / seg.fps
     prob = np.full(n_win, np.nan, np.float32)
     att = np.full((n_win, 14), np.nan, np.float32)
+    n_joints = np.zeros(n_win, np.int16)
     for i in range(0, n_win, batch_size):
         check_cancel(cancel)
         idx, wins = [], []
         for k in range(i, min(n_win, i + batch_size)):
             w = rec_clips.window(float(starts[k]), t)
-            if w is not None and enough_joints(w[2], loaded.clip_config.min_joints):  # the engine's gate
+            if w is not None:
+                n_joints[k] = int(np.count_nonzero(w[2]))
+            if w is not None and enough_joints(w[2], gate):  # the engine's gate
                 idx.append(k)
                 wins.append(w)
         if wins:
@@ -63,7 +79,7 @@ def recording_trace(loaded, rec_clips, subject_id: str, stride_s: float, batch_s
             prob[idx] = p
             att[idx] = a
     return RecordingTrace(rec_clips.recording_id, subject_id, starts, starts + seg.window_s, prob, att,
-                          rec_clips.duration_s)
+                          rec_clips.duration_s, n_joints)
 
 
 def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -210,6 +226,28 @@ def choose_event_threshold(traces: list[tuple[RecordingTrace, Any]], seg: Segmen
     pick = tied[(len(tied) - 1) // 2]
     pick["chosen"] = True
     return float(pick["threshold"]), rows
+
+
+def choose_min_joints(traces: list[tuple[RecordingTrace, Any]], seg: SegmentConfig, rules: EventConfig,
+                      candidates: tuple[int, ...], default: int) -> tuple[int, list[dict[str, Any]]]:
+    """The pose-coverage gate chosen on VALIDATION traces (made with the most lenient candidate).
+
+    Each gate is scored with ``rules`` as the test set is. Chosen: the most seizures detected, then
+    the fewest false alarms; among the tied gates, the one nearest ``default``, then the stricter
+    (with complete pose every gate ties, and the default stays). Returns (gate, one row per gate)."""
+    rows = []
+    for k in sorted(set(candidates) | {default}):
+        ev = summarise_events([score_recording(tr.gated(k), sz, seg, rules) for tr, sz in traces])
+        no_value = sum(int(np.sum(~np.isfinite(tr.gated(k).prob))) for tr, _ in traces)
+        rows.append({"min_joints": int(k), "detected": ev["detected"], "seizures": ev["seizures"],
+                     "false_alarms": ev["false_alarms"], "windows_without_value": no_value, "chosen": False})
+    if not rows or not rows[0]["seizures"]:
+        return int(default), rows
+    best = max((r["detected"], -r["false_alarms"]) for r in rows)
+    tied = [r for r in rows if (r["detected"], -r["false_alarms"]) == best]
+    pick = min(tied, key=lambda r: (abs(r["min_joints"] - default), -r["min_joints"]))
+    pick["chosen"] = True
+    return int(pick["min_joints"]), rows
 
 
 # -- window sets ---------------------------------------------------------------------------------

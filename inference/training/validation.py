@@ -21,6 +21,7 @@ from inference.training.prepared import PreparedData
 from inference.training.scoring import (
     choose_event_rules,
     choose_event_threshold,
+    choose_min_joints,
     engine_scorer,
     model_scorer,
     predict_window_set,
@@ -104,12 +105,15 @@ def event_rules_on_validation(loaded, data: PreparedData, manifest: Manifest, se
     (``scoring.choose_event_rules``). Returns (rules, the record stored in run.json)."""
     t0 = time.perf_counter()
     by_id = {r.recording_id: r for r in manifest}
-    traces = []
+    default_gate = loaded.clip_config.min_joints
+    lenient = min((*tcfg.min_joints_candidates, default_gate))
+    scored = []  # with the most lenient gate: every candidate gate is applied afterwards
     for rid, rclips in data.recordings.items():
         rec = by_id[rid]
         if data.split.role(rec.subject_id) == "val":
-            traces.append((recording_trace(loaded, rclips, rec.subject_id, seg_cfg.review_stride_s, cancel=cancel),
-                           rec.seizures))
+            scored.append((recording_trace(loaded, rclips, rec.subject_id, seg_cfg.review_stride_s, cancel=cancel,
+                                           min_joints=lenient), rec.seizures))
+    traces = [(tr.gated(default_gate), sz) for tr, sz in scored]
     chosen, rows = choose_event_rules(traces, seg_cfg, base, tcfg.event_min_durations, tcfg.event_smoothing,
                                       tcfg.max_false_alarms_per_hour)
     secs = time.perf_counter() - t0
@@ -131,7 +135,13 @@ def event_rules_on_validation(loaded, data: PreparedData, manifest: Manifest, se
             f"{r['threshold']:.2f} -> {r['detected']}/{r['seizures']}, {r['false_alarms']} FA"
             + (" <- chosen" if r["chosen"] else "") for r in threshold_rows))
         chosen = chosen.replace(threshold=threshold)
-    info = {"source": "validation", "max_false_alarms_per_hour": tcfg.max_false_alarms_per_hour,
+    gate, gate_rows = (choose_min_joints(scored, seg_cfg, chosen, tcfg.min_joints_candidates, default_gate)
+                       if scored else (default_gate, []))
+    if gate_rows:
+        log("pose-coverage gate on validation (min joints -> detected, false alarms, windows without a value): "
+            + ", ".join(f"{r['min_joints']} -> {r['detected']}/{r['seizures']}, {r['false_alarms']} FA, "
+                        f"{r['windows_without_value']}" + (" <- chosen" if r["chosen"] else "") for r in gate_rows))
+    info = {"min_joints": gate, "min_joints_grid": gate_rows,"source": "validation", "max_false_alarms_per_hour": tcfg.max_false_alarms_per_hour,
             "limit_met": not note, "note": note,
             "threshold": base.threshold, "event_threshold": chosen.threshold, "threshold_grid": threshold_rows,
             "chosen": {"min_duration_s": chosen.min_duration_s,
