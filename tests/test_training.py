@@ -72,6 +72,9 @@ def test_run_folder_contents(trained, dataset):
     assert rules["source"] == "validation" and rules["validation_recordings"]
     assert all(r.split("_")[0] in rc["split"]["val"] for r in rules["validation_recordings"])
     assert len(rules["grid"]) == 7 * 3 and sum(r["chosen"] for r in rules["grid"]) == 1
+    # So was the pose-coverage gate: ground-truth pose is complete, every gate ties, 7 stays.
+    assert [r["min_joints"] for r in rules["min_joints_grid"]] == [5, 6, 7, 8, 9, 10]
+    assert rules["min_joints"] == rc["clips"]["min_joints"] == 7
     chosen = next(r for r in rules["grid"] if r["chosen"])
     assert (rc["events"]["min_duration_s"], rc["events"]["smooth_windows"]) == \
         (chosen["min_duration_s"], chosen["smooth_windows"]) == tuple(rules["chosen"].values())
