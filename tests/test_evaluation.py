@@ -177,3 +177,24 @@ def test_pose_coverage_gate_chosen_on_validation():
     assert np.isnan(tr.gated(7).prob[(tr.starts >= 450) & (tr.starts <= 470)]).all()
     tr.n_joints = np.full(len(tr.prob), 14, np.int16)
     assert choose_min_joints([(tr, sz)], seg, rules, (5, 6, 7, 8), default=7)[0] == 7
+
+
+def test_threshold_chosen_with_the_event_rules():
+    """At a low window-level threshold the whole lead-up is one alarm that began minutes before the
+    seizure (a false alarm, and the seizure missed); the joint choice finds the threshold where the
+    seizure is detected without it, and the middle of the tied thresholds."""
+    seg = SegmentConfig()
+    base = EventConfig(threshold=0.1, hysteresis=0.05, min_duration_s=3.0, merge_gap_s=10.0)
+    sz = [Seizure(300.0, 310.0, 360.0)]
+    starts = np.arange(0, 1200 - 5 + 1e-9, 1.0)
+    prob = np.full(len(starts), 0.05, np.float32)
+    prob[(starts >= 100) & (starts < 315)] = 0.2  # restless lead-up
+    prob[(starts >= 315) & (starts <= 350)] = 0.95  # the seizure
+    tr = RecordingTrace("r1", "s1", starts, starts + 5.0, prob, np.zeros((len(starts), 14), np.float32), 1200.0)
+    low, _ = choose_event_rules([(tr, sz)], seg, base, (3.0,), (1,))
+    assert low.threshold == 0.1  # thresholds not given: the base threshold stays
+    rules, rows = choose_event_rules([(tr, sz)], seg, base, (3.0, 6.0), (1,), thresholds=(0.3, 0.5, 0.7, 0.9))
+    at_low = [r for r in rows if r["threshold"] == 0.1]
+    assert all(r["detected"] == 0 and r["early_alarms"] == 1 for r in at_low)
+    assert rules.threshold == 0.5 and rules.min_duration_s == 3.0  # 0.3..0.9 tie: the middle one
+    assert sum(r["chosen"] for r in rows) == 1 and len(rows) == 5 * 2

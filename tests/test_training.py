@@ -71,13 +71,16 @@ def test_run_folder_contents(trained, dataset):
     rules = rc["training"]["event_rule_choice"]
     assert rules["source"] == "validation" and rules["validation_recordings"]
     assert all(r.split("_")[0] in rc["split"]["val"] for r in rules["validation_recordings"])
-    assert len(rules["grid"]) == 7 * 3 and sum(r["chosen"] for r in rules["grid"]) == 1
+    thresholds = {r["threshold"] for r in rules["grid"]}  # chosen with the rules: the window-level one + 0.3..0.9
+    assert len(thresholds) >= 7 and len(rules["grid"]) == len(thresholds) * 7 * 3
+    assert sum(r["chosen"] for r in rules["grid"]) == 1
     # So was the pose-coverage gate: ground-truth pose is complete, every gate ties, 7 stays.
     assert [r["min_joints"] for r in rules["min_joints_grid"]] == [5, 6, 7, 8, 9, 10]
     assert rules["min_joints"] == rc["clips"]["min_joints"] == 7
     chosen = next(r for r in rules["grid"] if r["chosen"])
     assert (rc["events"]["min_duration_s"], rc["events"]["smooth_windows"]) == \
         (chosen["min_duration_s"], chosen["smooth_windows"]) == tuple(rules["chosen"].values())
+    assert chosen["threshold"] == rc["threshold"] == rules["event_threshold"]
     # ... and the evaluation applied exactly those rules.
     ev = json.loads((run / "evaluation.json").read_text())
     assert ev["events_config"] == rc["events"] and ev["event_rules_source"] == "validation"

@@ -162,8 +162,10 @@ def summarise_events(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def choose_event_rules(traces: list[tuple[RecordingTrace, Any]], seg: SegmentConfig, base: EventConfig,
                        min_durations: tuple[float, ...], smoothings: tuple[int, ...],
-                       max_false_alarms_per_hour: float = 2.0) -> tuple[EventConfig, list[dict[str, Any]]]:
-    """Event rules (minimum duration x trailing smoothing) chosen on VALIDATION traces.
+                       max_false_alarms_per_hour: float = 2.0,
+                       thresholds: Optional[tuple[float, ...]] = None) -> tuple[EventConfig, list[dict[str, Any]]]:
+    """Event rules (threshold x minimum duration x trailing smoothing) chosen together on
+    VALIDATION traces; ``thresholds`` None keeps ``base.threshold``.
 
     ``traces``: (whole-recording trace, its seizures) pairs. Every option is scored with
     ``score_recording``, exactly as the test set is. Chosen: the highest seizure sensitivity among
@@ -173,59 +175,47 @@ def choose_event_rules(traces: list[tuple[RecordingTrace, Any]], seg: SegmentCon
     one false alarm to stay under it (``hours * limit >= 1``); otherwise, or when no option meets
     it, the highest sensitivity wins, then the fewest false alarms, then the delay. Otherwise a
     short validation set would pick whichever rule silences every alarm, and miss every seizure:
-    the worse error in an EMU. Returns (rules, one row per option).
-    """
+    the worse error in an EMU. Among thresholds still tied, the middle one: it leaves the most
+    room on both sides for subjects validation never saw (a short validation set ties over a wide
+    range, and its low end is one building-up ictal window away from alarming on every reach).
+
+    The threshold is chosen with the rules, not before them: at a window-level threshold far
+    below the events' (it can be 0.08), every recording is one long alarm and no minimum
+    duration or smoothing can be told apart. Returns (rules, one row per option)."""
     rows: list[dict[str, Any]] = []
-    for k in smoothings:
-        for d in min_durations:
-            cfg = base.replace(min_duration_s=float(d), smooth_windows=int(k))
-            ev = summarise_events([score_recording(t, sz, seg, cfg) for t, sz in traces])
-            sens = ev["sensitivity"] if math.isfinite(ev["sensitivity"]) else 0.0
-            fah = ev["false_alarms_per_hour"] if math.isfinite(ev["false_alarms_per_hour"]) else 0.0
-            rows.append({"min_duration_s": float(d), "smooth_windows": int(k), "seizures": ev["seizures"],
-                         "detected": ev["detected"], "sensitivity": sens, "false_alarms": ev["false_alarms"],
-                         "false_alarms_per_hour": fah, "interictal_hours": ev["interictal_hours"],
-                         "interictal_alarm_fraction": ev["interictal_alarm_fraction"],
-                         "latency_eeg_mean_s": (ev["latency_eeg_s"]["mean"] if ev["detected"] else None),
-                         "latency_clinical_mean_s": (ev["latency_clinical_s"]["mean"] if ev["detected"] else None),
-                         "delay_s": max(seg.window_s, float(d)) + (int(k) - 1) / 2 * seg.review_stride_s,
-                         "feasible": fah <= max_false_alarms_per_hour, "chosen": False})
+    for thr in sorted({float(base.threshold), *map(float, thresholds or ())}):
+        for k in smoothings:
+            for d in min_durations:
+                cfg = base.replace(threshold=thr, min_duration_s=float(d), smooth_windows=int(k))
+                ev = summarise_events([score_recording(t, sz, seg, cfg) for t, sz in traces])
+                sens = ev["sensitivity"] if math.isfinite(ev["sensitivity"]) else 0.0
+                fah = ev["false_alarms_per_hour"] if math.isfinite(ev["false_alarms_per_hour"]) else 0.0
+                rows.append({"threshold": thr, "min_duration_s": float(d), "smooth_windows": int(k),
+                             "seizures": ev["seizures"], "detected": ev["detected"], "sensitivity": sens,
+                             "false_alarms": ev["false_alarms"], "early_alarms": ev["early_alarms"],
+                             "false_alarms_per_hour": fah, "interictal_hours": ev["interictal_hours"],
+                             "interictal_alarm_fraction": ev["interictal_alarm_fraction"],
+                             "latency_eeg_mean_s": (ev["latency_eeg_s"]["mean"] if ev["detected"] else None),
+                             "latency_clinical_mean_s": (ev["latency_clinical_s"]["mean"] if ev["detected"] else None),
+                             "delay_s": max(seg.window_s, float(d)) + (int(k) - 1) / 2 * seg.review_stride_s,
+                             "feasible": fah <= max_false_alarms_per_hour, "chosen": False})
     if not rows:
         return base, rows
     measurable = rows[0]["interictal_hours"] * max_false_alarms_per_hour >= 1.0
     feasible = [r for r in rows if r["feasible"]] if measurable else []
     if feasible:
-        best = max(feasible, key=lambda r: (r["sensitivity"], -r["delay_s"], -r["false_alarms_per_hour"]))
+        key = lambda r: (r["sensitivity"], -r["delay_s"], -r["false_alarms_per_hour"])  # noqa: E731
     else:
-        best = max(rows, key=lambda r: (r["sensitivity"], -r["false_alarms_per_hour"], -r["delay_s"]))
+        key = lambda r: (r["sensitivity"], -r["false_alarms_per_hour"], -r["delay_s"])  # noqa: E731
+    pool = feasible or rows
+    top = max(key(r) for r in pool)
+    first = next(r for r in pool if key(r) == top)
+    tied = sorted((r for r in pool if key(r) == top and r["min_duration_s"] == first["min_duration_s"]
+                   and r["smooth_windows"] == first["smooth_windows"]), key=lambda r: r["threshold"])
+    best = tied[(len(tied) - 1) // 2]
     best["chosen"] = True
-    return base.replace(min_duration_s=best["min_duration_s"], smooth_windows=best["smooth_windows"]), rows
-
-
-def choose_event_threshold(traces: list[tuple[RecordingTrace, Any]], seg: SegmentConfig, rules: EventConfig,
-                           candidates: tuple[float, ...]) -> tuple[float, list[dict[str, Any]]]:
-    """The detection threshold chosen on VALIDATION recordings scored whole, with ``rules``.
-
-    Every candidate (and the rules' own threshold) is scored as the test set is. Chosen: the most
-    seizures detected, then the fewest false alarms; among the thresholds tied on both, the
-    middle one, which leaves the most room on both sides for subjects validation never saw (a
-    short validation set ties over a wide range, and its lowest end is one building-up ictal
-    window away from alarming on every reach). Returns (threshold, one row per candidate)."""
-    rows = []
-    for t in sorted({float(rules.threshold), *map(float, candidates)}):
-        ev = summarise_events([score_recording(tr, sz, seg, rules.replace(threshold=t)) for tr, sz in traces])
-        rows.append({"threshold": t, "detected": ev["detected"], "seizures": ev["seizures"],
-                     "false_alarms": ev["false_alarms"],
-                     "false_alarms_per_hour": (ev["false_alarms_per_hour"]
-                                               if math.isfinite(ev["false_alarms_per_hour"]) else 0.0),
-                     "interictal_alarm_fraction": ev["interictal_alarm_fraction"], "chosen": False})
-    if not rows or not rows[0]["seizures"]:
-        return float(rules.threshold), rows
-    best = max((r["detected"], -r["false_alarms"]) for r in rows)
-    tied = [r for r in rows if (r["detected"], -r["false_alarms"]) == best]
-    pick = tied[(len(tied) - 1) // 2]
-    pick["chosen"] = True
-    return float(pick["threshold"]), rows
+    return base.replace(threshold=best["threshold"], min_duration_s=best["min_duration_s"],
+                        smooth_windows=best["smooth_windows"]), rows
 
 
 def choose_min_joints(traces: list[tuple[RecordingTrace, Any]], seg: SegmentConfig, rules: EventConfig,

@@ -20,7 +20,6 @@ from inference.training.metrics import choose_threshold, segment_metrics
 from inference.training.prepared import PreparedData
 from inference.training.scoring import (
     choose_event_rules,
-    choose_event_threshold,
     choose_min_joints,
     engine_scorer,
     model_scorer,
@@ -114,27 +113,25 @@ def event_rules_on_validation(loaded, data: PreparedData, manifest: Manifest, se
             scored.append((recording_trace(loaded, rclips, rec.subject_id, seg_cfg.review_stride_s, cancel=cancel,
                                            min_joints=lenient), rec.seizures))
     traces = [(tr.gated(default_gate), sz) for tr, sz in scored]
+    thresholds = tcfg.event_thresholds if tcfg.event_threshold == "events" else None
     chosen, rows = choose_event_rules(traces, seg_cfg, base, tcfg.event_min_durations, tcfg.event_smoothing,
-                                      tcfg.max_false_alarms_per_hour)
+                                      tcfg.max_false_alarms_per_hour, thresholds)
     secs = time.perf_counter() - t0
     hours = rows[0]["interictal_hours"] if rows else 0.0
     n_sz = rows[0]["seizures"] if rows else 0
     log(f"event rules on validation ({len(traces)} recordings, {n_sz} seizures, {hours:.2f} interictal hours, "
-        f"threshold {base.threshold:.3f}, {secs:.0f} s); per option: min duration / smoothing -> "
-        f"detected, false alarms/h:")
-    for r in rows:
-        log(f"  {r['min_duration_s']:4g} s / {r['smooth_windows']} windows -> {r['detected']}/{r['seizures']}, "
-            f"{r['false_alarms_per_hour']:.2f}/h{'  <- chosen' if r['chosen'] else ''}")
+        f"window-level threshold {base.threshold:.3f}, {secs:.0f} s); the best option per threshold: threshold "
+        f"/ min duration / smoothing -> detected, false alarms/h, time under alarm:")
+    for thr in sorted({r["threshold"] for r in rows}):
+        at = [r for r in rows if r["threshold"] == thr]
+        r = next((r for r in at if r["chosen"]), None) or max(
+            at, key=lambda r: (r["sensitivity"], -r["false_alarms_per_hour"], -r["delay_s"]))
+        log(f"  {thr:.3f} / {r['min_duration_s']:4g} s / {r['smooth_windows']} windows -> {r['detected']}/"
+            f"{r['seizures']}, {r['false_alarms_per_hour']:.2f}/h, {100 * (r['interictal_alarm_fraction'] or 0):.1f}%"
+            f"{'  <- chosen' if r['chosen'] else ''}")
     note = false_alarm_limit_note(rows, tcfg.max_false_alarms_per_hour)
     if note:
         log(f"warning: {note}")
-    threshold_rows: list[dict[str, Any]] = []
-    if tcfg.event_threshold == "events" and traces:
-        threshold, threshold_rows = choose_event_threshold(traces, seg_cfg, chosen, tcfg.event_thresholds)
-        log(f"threshold on validation events (window-level choice {base.threshold:.3f}): " + ", ".join(
-            f"{r['threshold']:.2f} -> {r['detected']}/{r['seizures']}, {r['false_alarms']} FA"
-            + (" <- chosen" if r["chosen"] else "") for r in threshold_rows))
-        chosen = chosen.replace(threshold=threshold)
     gate, gate_rows = (choose_min_joints(scored, seg_cfg, chosen, tcfg.min_joints_candidates, default_gate)
                        if scored else (default_gate, []))
     if gate_rows:
@@ -143,7 +140,7 @@ def event_rules_on_validation(loaded, data: PreparedData, manifest: Manifest, se
                         f"{r['windows_without_value']}" + (" <- chosen" if r["chosen"] else "") for r in gate_rows))
     info = {"min_joints": gate, "min_joints_grid": gate_rows,"source": "validation", "max_false_alarms_per_hour": tcfg.max_false_alarms_per_hour,
             "limit_met": not note, "note": note,
-            "threshold": base.threshold, "event_threshold": chosen.threshold, "threshold_grid": threshold_rows,
+            "threshold": base.threshold, "event_threshold": chosen.threshold,
             "chosen": {"min_duration_s": chosen.min_duration_s,
                                                     "smooth_windows": chosen.smooth_windows},
             "validation_recordings": [t.recording_id for t, _ in traces], "seconds": round(secs, 1), "grid": rows}
