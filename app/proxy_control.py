@@ -1,29 +1,32 @@
 """The scrubbing proxy of the open video: found in the cache, or built in the background.
 
 For a video of ``MIN_DURATION_S`` or more the window looks for its proxy (``inference.video.proxy``)
-and hands it to the frame loader; without one it builds it on a low-priority thread (the
-window's seeks win the CPU), with its progress and a cancel button in the status bar. Until it
+and hands it to the frame loader; without one it builds it in a low-priority child process (the
+window's seeks win the CPU and never wait for the builder's interpreter lock), with its progress
+and a cancel button in the status bar. Until it
 is there, seeks decode the original as before. Cancelling leaves nothing behind.
 """
 from __future__ import annotations
 
-import os
-import threading
+import multiprocessing
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QLabel, QToolButton
 
-from inference.core.errors import Cancelled, SemioscopeError
 from inference.core.progress import CancelToken
-from inference.video.proxy import MIN_DURATION_S, build_proxy, find_proxy
+from inference.video.proxy import MIN_DURATION_S, build_proxy_in_child, find_proxy
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
 
 
 class _Builder(QThread):
+    """Builds the proxy in a spawned child process (``build_proxy_in_child``) and relays its
+    messages as signals. A thread would share the window's interpreter lock: the encoder's
+    Python loop then delayed the window's seeks (median 165 ms instead of 93 ms during a build)."""
+
     progress = Signal(float, float)
     done = Signal(object)
     failed = Signal(str)
@@ -31,20 +34,43 @@ class _Builder(QThread):
     def __init__(self, video: Path, token: CancelToken):
         super().__init__()
         self.video, self.token = video, token
+        self._ctx = multiprocessing.get_context("spawn")  # never fork a process holding Qt and decoders
+        self.cancel_event = self._ctx.Event()
 
     def run(self) -> None:
-        try:  # the window's seeks and the analysis come first (Linux: each thread has its nice)
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
-        except (AttributeError, OSError):
-            pass
+        parent, child = self._ctx.Pipe(duplex=False)
+        proc = self._ctx.Process(target=build_proxy_in_child, args=(str(self.video), child, self.cancel_event),
+                                 name="semioscope-proxy", daemon=True)
+        proc.start()
+        child.close()
+        outcome = None
         try:
-            info = build_proxy(self.video, progress=lambda d, t, _m="": self.progress.emit(float(d), float(t)),
-                               cancel=self.token)
-            self.done.emit(info.path)
-        except Cancelled:
+            while outcome is None:
+                if self.token.cancelled:
+                    self.cancel_event.set()
+                if parent.poll(0.2):
+                    try:
+                        msg = parent.recv()
+                    except EOFError:
+                        outcome = ("failed", f"the proxy builder stopped (exit code {proc.exitcode})")
+                        break
+                    if msg[0] == "progress":
+                        self.progress.emit(msg[1], msg[2])
+                    else:
+                        outcome = msg
+                elif not proc.is_alive() and not parent.poll():
+                    outcome = ("failed", f"the proxy builder stopped (exit code {proc.exitcode})")
+        finally:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.terminate()
+            parent.close()
+        if outcome[0] == "done":
+            self.done.emit(Path(outcome[1]))
+        elif outcome[0] == "cancelled" or self.token.cancelled:
             self.failed.emit("")
-        except (SemioscopeError, OSError) as exc:
-            self.failed.emit(str(exc))
+        else:
+            self.failed.emit(outcome[1])
 
 
 class ProxyControl:

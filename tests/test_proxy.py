@@ -89,3 +89,32 @@ def frame_number_of_shown(win) -> int:
     h, w = img.height(), img.width()
     arr = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes()).reshape(h, img.bytesPerLine())
     return frame_number_of(arr[:, : w * 3].reshape(h, w, 3))
+
+
+def test_window_builds_in_a_child_process_and_cancel_leaves_nothing(qtbot, vfr_video, monkeypatch):
+    """The build runs in its own (spawned, low-priority) process; cancelling from the status bar
+    stops it there and leaves no file behind."""
+    path, _ = vfr_video
+    import app.proxy_control as pc
+
+    calls = {"n": 0}
+    real_build = pc._Builder.run
+
+    def run_and_cancel(self):  # cancel as soon as the child reports progress
+        self.progress.connect(lambda d, t: self.token.cancel(), Qt.DirectConnection)
+        calls["n"] += 1
+        real_build(self)
+
+    monkeypatch.setattr(pc._Builder, "run", run_and_cancel)
+    win = MainWindow(reviewer="tester")
+    win.proxy.min_duration_s = 0.0
+    qtbot.addWidget(win)
+    win.show()
+    assert win.open_video(path)
+    qtbot.waitUntil(lambda: win.is_open() and win.proxy.builder is not None, timeout=20000)
+    builder = win.proxy.builder
+    qtbot.waitUntil(lambda: win.proxy.builder is None, timeout=60000)
+    assert calls["n"] == 1 and builder.cancel_event.is_set() and win.proxy.path is None
+    proxy, meta = proxy_paths(path)
+    assert not proxy.exists() and not meta.exists() and not list(proxy.parent.glob("*.partial.mp4"))
+    win.close()

@@ -27,8 +27,10 @@ def no_progress(done: float, total: float, message: str = "") -> None:
 class CancelToken:
     """Thread-safe cancel flag. Long loops call ``check()`` once per unit of work."""
 
-    def __init__(self) -> None:
-        self._event = threading.Event()
+    def __init__(self, event=None) -> None:
+        # ``event``: any object with set()/is_set(), e.g. a multiprocessing Event shared with a
+        # child process that checks this token.
+        self._event = event if event is not None else threading.Event()
 
     def cancel(self) -> None:
         self._event.set()

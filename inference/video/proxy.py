@@ -154,3 +154,26 @@ def _write(dst, ostream, frame, t: float, written: int) -> int:
 
 
 __all__ = ["MIN_DURATION_S", "PROXY_HEIGHT", "ProxyInfo", "build_proxy", "find_proxy", "proxy_paths"]
+
+
+def build_proxy_in_child(video: str, conn, cancel_event) -> None:
+    """Entry of a spawned proxy-building process (``app.proxy_control``): its own interpreter,
+    so the build never holds the window's interpreter lock, and its own low priority. Sends
+    ``("progress", done, total)``, then ``("done", path)``, ``("cancelled",)`` or
+    ``("failed", message)`` on ``conn``; ``cancel_event`` (a multiprocessing Event) cancels."""
+    try:
+        os.nice(15)  # the whole process: the window's seeks and the analysis come first
+    except (AttributeError, OSError):
+        pass
+    try:
+        info = build_proxy(Path(video), progress=lambda d, t, _m="": conn.send(("progress", float(d), float(t))),
+                           cancel=CancelToken(cancel_event))
+        conn.send(("done", str(info.path)))
+    except Cancelled:
+        conn.send(("cancelled",))
+    except (VideoError, OSError) as exc:
+        conn.send(("failed", str(exc)))
+    except Exception as exc:  # reported to the window; the original video still works
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
