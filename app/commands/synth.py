@@ -7,6 +7,7 @@ from dataclasses import replace
 from inference.core.progress import cli_progress
 from inference.dataset.split_plan import MIN_TEST_SUBJECTS, MIN_TRAIN_SUBJECTS, MIN_VAL_SUBJECTS
 from inference.synth import SynthConfig, generate_animal_corpus, generate_dataset
+from inference.synth.appearance import ROOM_BIAS_CHOICES
 from inference.synth.camera import CAMERA_CHOICES
 
 NAME = "synth"
@@ -22,6 +23,11 @@ With --eeg each video also gets a 19-channel EDF+ EEG (OUT/subNN/subNN_rK.edf, 2
 on its own clock (an offset and a drift against the camera's), listed in the manifest's eeg
 column, and its truth (.eeg.truth.json: offset, drift, two sync taps, onsets in EEG time).
 
+With --room-bias train every recording with a seizure is filmed in one fixed room A (sheet,
+floor, walls, light) and every seizure-free one in a clearly different room B; --room-bias swapped
+is the reverse. Patient, movements and keypoints stay those of the same seed: a train set and a
+swapped test set show whether a method learned the seizure or the room (`benchmark`).
+
 With --animal seizure|normal it writes an unlabelled rodent-like clip corpus instead
 (OUT/<kind>_0001.mp4 ... and OUT/corpus.json) for forecasting pre-training.
 
@@ -31,6 +37,7 @@ examples:
   semioscope synth data/fc --subjects 8 --prodrome --duration 120:240
   semioscope synth data/oblique --subjects 6 --camera mixed --blanket 0.5
   semioscope synth data/veeg --subjects 4 --eeg
+  semioscope synth data/bias_test --subjects 6 --room-bias swapped
   semioscope synth data/rodent --animal seizure --clips 50
 """
 
@@ -92,6 +99,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eeg", action="store_true",
                    help="also write a synthetic 19-channel EDF+ EEG beside each video, on a clock with a known "
                         "offset and drift (truth in .eeg.truth.json)")
+    p.add_argument("--room-bias", choices=ROOM_BIAS_CHOICES, default=None,
+                   help="background-bias experiment: train films seizure recordings in room A and seizure-free "
+                        "ones in room B, swapped the reverse; only the room changes (default: each subject's own room)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default 2)")
     g = p.add_argument_group("animal corpus")
     g.add_argument("--animal", choices=("seizure", "normal"), default=None,
@@ -120,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         changes["recordings_per_subject"] = (max(1, int(args.recordings[0])), max(1, int(args.recordings[1])))
     for key, value in (("size", args.size), ("fps", args.fps), ("codec", args.codec),
                        ("night_fraction", args.night_fraction), ("staff_probability", args.staff),
-                       ("camera", args.camera), ("blanket", args.blanket)):
+                       ("camera", args.camera), ("blanket", args.blanket), ("room_bias", args.room_bias)):
         if value is not None:
             changes[key] = value
     cfg = replace(cfg, **changes)

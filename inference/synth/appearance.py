@@ -5,7 +5,7 @@ all of its recordings share the same room and camera (with a small per-recording
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,19 @@ _SHEET = [(245, 245, 248), (225, 235, 245), (240, 235, 225), (220, 230, 220)]
 _FLOOR = [(170, 160, 145), (140, 150, 160), (190, 185, 175), (120, 100, 80), (160, 170, 150),
           (200, 195, 190)]
 _STAFF = [(70, 120, 180), (60, 150, 130), (110, 90, 160), (40, 70, 120), (200, 200, 205)]
+
+# Two fixed rooms for the background-bias experiment (``SynthConfig.room_bias``, issue 20): far
+# apart in floor, sheet and light, and both by day, so a model that learned the room and not the
+# movement is caught when the rooms are swapped. Only these room fields of a look are replaced
+# (and the walls of the oblique views painted ROOM_WALLS).
+ROOM_BIAS_CHOICES = ("train", "swapped")
+ROOM_WALLS: dict[str, Colour] = {"A": (228, 214, 186), "B": (176, 196, 214)}
+ROOMS: dict[str, dict[str, Any]] = {
+    "A": {"sheet": (245, 245, 248), "sheet_pattern": "plain", "floor": (120, 100, 80), "floor_pattern": "planks",
+          "light_gain": 1.0, "light_dir": 0.8, "light_grad": 0.15, "night": False},
+    "B": {"sheet": (165, 200, 235), "sheet_pattern": "checks", "floor": (205, 210, 200), "floor_pattern": "tiles",
+          "light_gain": 0.88, "light_dir": 3.9, "light_grad": 0.3, "night": False},
+}
 
 
 def _pick(rng: np.random.Generator, options: list[Colour], jitter: int = 12) -> Colour:
@@ -99,3 +112,17 @@ def sample_look(rng: np.random.Generator, night: bool) -> SubjectLook:
         night=bool(night),
         noise_sigma=float(rng.uniform(3.0, 6.0)),
     )
+
+
+def room_for(bias: str, has_seizure: bool) -> str:
+    """The room ("A" or "B") of a recording: ``train`` films seizure recordings in A and the
+    seizure-free ones in B, ``swapped`` the reverse."""
+    if bias not in ROOM_BIAS_CHOICES:
+        raise ValueError(f"room_bias must be one of {', '.join(ROOM_BIAS_CHOICES)}, got {bias!r}")
+    return "A" if has_seizure == (bias == "train") else "B"
+
+
+def in_room(look: SubjectLook, room: str) -> SubjectLook:
+    """``look`` with its room (sheet, floor, lighting, day) replaced by the fixed room ``room``;
+    the patient (skin, gown, blanket, body) and the camera stay as drawn."""
+    return replace(look, **ROOMS[room])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
+from inference.synth.appearance import ROOM_BIAS_CHOICES
 from inference.synth.camera import CAMERA_CHOICES
 
 
@@ -17,6 +18,11 @@ class SynthConfig:
     hidden); a probability 0..1 covers each recording's legs with that chance. The default
     (``ceiling``, no ``blanket``) renders the same bytes as before these options existed; any
     other setting also marks joints hidden by the blanket or the body itself (conf 0).
+
+    ``room_bias`` (background-bias experiment): None keeps each subject's own room; ``train``
+    films every recording with a seizure in fixed room A and every seizure-free one in room B,
+    ``swapped`` the reverse. Only the room changes (sheet, floor, walls, light, always by day): the
+    patient, movements and keypoints are those of the same seed without the option.
     """
 
     size: tuple[int, int] = (640, 480)
@@ -32,12 +38,16 @@ class SynthConfig:
     camera: str = "ceiling"  # ceiling | corner | foot | mixed
     blanket: Optional[float] = None  # chance a recording's legs are under a blanket; None: the subject's own
     eeg: bool = False  # also write an EDF+ EEG (and its clock truth) beside each video
+    room_bias: Optional[str] = None  # None | train | swapped: seizure recordings in room A (train) or B
 
     def __post_init__(self) -> None:
         if self.camera not in CAMERA_CHOICES:
             raise ValueError(f"camera must be one of {', '.join(CAMERA_CHOICES)}, got {self.camera!r}")
         if self.blanket is not None and not 0.0 <= float(self.blanket) <= 1.0:
             raise ValueError(f"blanket must be a probability between 0 and 1, got {self.blanket!r}")
+        if self.room_bias is not None and self.room_bias not in ROOM_BIAS_CHOICES:
+            raise ValueError(f"room_bias must be one of {', '.join(ROOM_BIAS_CHOICES)} (or None), "
+                             f"got {self.room_bias!r}")
 
     @property
     def legacy_view(self) -> bool:

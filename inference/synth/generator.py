@@ -5,7 +5,8 @@ Layout written by :func:`generate_dataset`::
     OUT/manifest.csv, OUT/manifest.json
     OUT/sub01/sub01_r1.mp4                 the video (faststart MP4)
     OUT/sub01/sub01_r1.keypoints.npz       KeypointTrack, one sample per frame, source "synthetic-gt"
-    OUT/sub01/sub01_r1.annotations.json    onsets, type, prodrome (+ restless bouts), night mode, staff, actions
+    OUT/sub01/sub01_r1.annotations.json    onsets, type, prodrome (+ restless bouts), night mode, staff, actions,
+                                           with ``room_bias`` the room drawn (``room``: bias, look A/B)
     OUT/sub01/sub01_r1.edf                 with ``eeg``: 19-channel EDF+ recorded on its own clock
     OUT/sub01/sub01_r1.eeg.truth.json      with ``eeg``: that clock's true offset and drift, sync taps, onsets
 
@@ -178,6 +179,8 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
         "subject_seed": scene.subject_seed,
         "config": _config_dict(config),
     }
+    if scene.room is not None:  # room-bias option only: which fixed room (A/B) was drawn
+        annotations["room"] = scene.room_summary()
     if plan.restless:  # prodrome option only: interictal restless bouts (forecasting confounders)
         annotations["restless_bouts"] = [b.to_dict() for b in plan.restless]
     eeg_path = None
@@ -191,10 +194,13 @@ def generate_recording(path: str | Path, subject_id: str, recording_id: str, see
 
 
 def _config_dict(config: SynthConfig) -> dict:
-    """The config as the annotations record it; ``eeg`` only when on (default output unchanged)."""
+    """The config as the annotations record it; ``eeg`` and ``room_bias`` only when on (default
+    output unchanged)."""
     d = config.to_dict()
     if not d.get("eeg"):
         d.pop("eeg", None)
+    if d.get("room_bias") is None:
+        d.pop("room_bias", None)
     return d
 
 

@@ -9,6 +9,7 @@ World coordinates: :mod:`inference.synth.camera`.
 from __future__ import annotations
 
 import functools
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -92,7 +93,8 @@ def _plane_coords(cam: PinholeCamera, rays: np.ndarray, z: float) -> tuple[np.nd
     return cam.C[0] + rays[..., 0] * t, cam.C[1] + rays[..., 1] * t
 
 
-def _floor_and_walls(look: SubjectLook, cam: PinholeCamera, rays: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _floor_and_walls(look: SubjectLook, cam: PinholeCamera, rays: np.ndarray, rng: np.random.Generator,
+                     wall: Optional[tuple[int, int, int]] = None) -> np.ndarray:
     h, w = rays.shape[:2]
     lo, hi = ROOM
     t = np.full((h, w), np.inf, np.float32)
@@ -108,6 +110,8 @@ def _floor_and_walls(look: SubjectLook, cam: PinholeCamera, rays: np.ndarray, rn
     img, tex = floor_image(look, P[..., 0], P[..., 1], rng)
     # Walls: one pale paint, each wall lit a little differently so the corners read; a skirting board.
     paint = np.array([rng.uniform(190, 235)] * 3, np.float32) + rng.normal(0, 8, 3).astype(np.float32)
+    if wall is not None:  # a fixed room's paint; drawn above all the same, so later draws don't move
+        paint = np.array(wall, np.float32)
     for i, gain in ((1, 1.05), (2, 0.9), (3, 0.82), (4, 0.97), (5, 0.87)):
         m = surface == i
         img[m] = paint * gain + 0.4 * tex[m][:, None]
@@ -117,12 +121,14 @@ def _floor_and_walls(look: SubjectLook, cam: PinholeCamera, rays: np.ndarray, rn
 
 
 def make_room_background(look: SubjectLook, cam: PinholeCamera, size: tuple[int, int],
-                         rng: np.random.Generator) -> tuple[np.ndarray, float]:
-    """The static room seen by ``cam``, RGB uint8, and the side (+-1) of the bedside table."""
+                         rng: np.random.Generator, wall: Optional[tuple[int, int, int]] = None
+                         ) -> tuple[np.ndarray, float]:
+    """The static room seen by ``cam``, RGB uint8, and the side (+-1) of the bedside table;
+    ``wall`` fixes the wall paint (room bias), else it is drawn."""
     w, h = size
     side = 1.0 if rng.random() < 0.5 else -1.0
     rays = cam.rays(size)
-    img = _floor_and_walls(look, cam, rays, rng)
+    img = _floor_and_walls(look, cam, rays, rng, wall)
     # Shadow under the bed.
     (x0, y0, _), (x1, y1, _) = FRAME
     _poly(img, cam, np.array([[x0 - 0.05, y0, 0], [x1 + 0.05, y0, 0], [x1 + 0.05, y1 + 0.05, 0],

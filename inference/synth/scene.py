@@ -12,7 +12,7 @@ from typing import Any, Optional
 import numpy as np
 
 from inference.dataset.manifest import FBTC, FOCAL, NO_SEIZURE
-from inference.synth.appearance import sample_look
+from inference.synth.appearance import ROOM_WALLS, in_room, room_for, sample_look
 from inference.synth.behaviour import pose_at
 from inference.synth.body import Camera, forward
 from inference.synth.body3d import forward3d
@@ -53,7 +53,13 @@ class RecordingScene:
         self.subject_seed = int(seed if subject_seed is None else subject_seed)
         if night is None:
             night = bool(_rng(self.subject_seed, 3).random() < config.night_fraction)
-        self.look = look = sample_look(_rng(self.subject_seed, 1), night)
+        look = sample_look(_rng(self.subject_seed, 1), night)
+        # Room bias: swap in a fixed room after the draws (no extra random numbers), so the
+        # patient, the camera and every later draw are those of the same seed without it.
+        self.room = None if config.room_bias is None else room_for(config.room_bias, seizure_type != NO_SEIZURE)
+        if self.room is not None:
+            look = in_room(look, self.room)
+        self.look = look
         self.traits = sample_traits(_rng(self.subject_seed, 2))
         rng = _rng(seed, 7)
         if duration_s is None:
@@ -88,7 +94,9 @@ class RecordingScene:
         else:
             mount = sample_mount(self.placement, _rng(self.subject_seed, 6))
             self.view = mounted_camera(mount, (w, h), look.cam_zoom * cam_jitter[1], offset, EXTENT_3D, _rng(seed, 12))
-            self.background, table_side = make_room_background(look, self.view, (w, h), _rng(self.subject_seed, 4))
+            wall = None if self.room is None else ROOM_WALLS[self.room]
+            self.background, table_side = make_room_background(look, self.view, (w, h), _rng(self.subject_seed, 4),
+                                                               wall)
         self.depth_painter = DepthPainter(look, self.view, (w, h), self.blanket_top, staff_side=-table_side)
 
     def _blanket(self, config: SynthConfig, look) -> Optional[float]:
@@ -116,6 +124,10 @@ class RecordingScene:
         top = self.blanket_top
         return {"covered": top is not None, "top": None if top is None else round(float(top), 4),
                 "occlusion_marked": self.marks_occlusion}
+
+    def room_summary(self) -> Optional[dict[str, Any]]:
+        """``{"bias", "look"}`` with a room bias, else None."""
+        return None if self.room is None else {"bias": self.config.room_bias, "look": self.room}
 
     def frame(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         t = k / self.fps
