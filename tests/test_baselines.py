@@ -104,3 +104,37 @@ def test_a_baseline_trains_and_evaluates_on_the_split(small_split):
     assert res["events"]["seizures"] >= 1 and 0 <= res["events"]["detected"] <= res["events"]["seizures"]
     assert res["events_config"]["threshold"] in {0.5, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9}
     assert res["baselines"]["random_chance"]["auroc"] == 0.5
+
+
+@pytest.mark.slow
+def test_benchmark_cli_runs_every_method_on_one_split_and_resumes(small_split, tmp_path, capsys):
+    """`semioscope benchmark`: cja and a baseline on the same split, the Table 1 layout written,
+    a rerun reuses the saved results; the swapped-room rows appear with a test manifest."""
+    import json
+
+    from app.cli import main
+
+    manifest, _, _, cache = small_split
+    out = tmp_path / "bench"
+    args = ["benchmark", str(manifest.path), "--out", str(out), "--methods", "cja,vsvig", "--seeds", "1",
+            "--epochs", "1", "--batch-size", "8", "--test-subjects", "1", "--val-subjects", "1", "--device", "cpu",
+            "--cache-dir", str(cache), "--test-manifest", str(manifest.path)]
+    assert main(args) == 0
+    summary = json.loads((out / "benchmark.json").read_text())
+    split = json.loads((out / "split.json").read_text())
+    assert set(summary["methods"]) == {"cja", "vsvig"} and summary["split"] == split
+    for method in ("cja", "vsvig"):
+        row = json.loads((out / method / "seed_0" / "result.json").read_text())
+        assert 0.0 <= row["matched"]["segment"]["auroc"] <= 1.0
+        assert row["swapped"]["segment"] == row["matched"]["segment"]  # the same recordings: no drop
+    cja_run = json.loads((out / "cja" / "seed_0" / "run" / "run.json").read_text())
+    assert cja_run["split"]["test"] == split["test"]
+    md = (out / "benchmark.md").read_text()
+    assert "| Random Chance |" in md and "| One-Class Classifier |" in md and "VSViG" in md
+    assert "Which methods learned the room" in md
+    capsys.readouterr()
+    assert main(args) == 0  # resumed: nothing trains again
+    assert "epoch 1/1" not in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["benchmark", str(manifest.path), "--out", str(out), "--methods", "cja,resnet"])
+    assert exc.value.code == 2 and "unknown method(s) resnet" in capsys.readouterr().err

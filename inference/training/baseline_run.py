@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -116,11 +117,26 @@ def _trace(model, inputs: BaselineInputs, rid: str, subject: str, rclips, seg: S
                           rclips.duration_s)
 
 
-def run_baseline(cfg: BaselineConfig, data: PreparedData, manifest, seg: SegmentConfig, tcfg: TrainConfig,
-                 events: EventConfig, cache_dir=None, log: Callable[[str], None] = print,
-                 cancel: Optional[CancelToken] = None) -> dict[str, Any]:
+@dataclass
+class TrainedBaseline:
+    """A baseline trained on a split, with its inputs and the rules chosen on validation."""
+
+    cfg: BaselineConfig
+    model: Any
+    inputs: BaselineInputs
+    rules: EventConfig
+    history: list[dict[str, Any]]
+    best_val_auroc: float
+    majority: int  # the training majority class (the one-class classifier's answer)
+    device: Any
+    seconds: float
+
+
+def train_baseline(cfg: BaselineConfig, data: PreparedData, manifest, seg: SegmentConfig, tcfg: TrainConfig,
+                   events: EventConfig, cache_dir=None, log: Callable[[str], None] = print,
+                   cancel: Optional[CancelToken] = None) -> TrainedBaseline:
     """Train ``cfg.method`` with ``tcfg`` (seed, epochs, lr, batch size, interictal per ictal) and
-    evaluate it; returns the evaluation (``segment``, ``baselines``, ``events``, choices)."""
+    choose its threshold and event rules on the validation recordings."""
     import torch  # heavy: only when a model runs
 
     t0 = time.perf_counter()
@@ -128,8 +144,7 @@ def run_baseline(cfg: BaselineConfig, data: PreparedData, manifest, seg: Segment
     torch.manual_seed(tcfg.seed)
     inputs = BaselineInputs(cfg, data, manifest, cache_dir, seg.fps, cancel)
     model = build_baseline(cfg).to(device)
-    lr = tcfg.lr or 1e-3
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=tcfg.weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr or 1e-3, weight_decay=tcfg.weight_decay)
     y_train = data.train.labels
     ratio = tcfg.interictal_per_ictal
     n_pos = max(1, int((y_train == 1).sum()))
@@ -154,41 +169,61 @@ def run_baseline(cfg: BaselineConfig, data: PreparedData, manifest, seg: Segment
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
-            losses.append(float(loss))
+            losses.append(loss.item())
         val_auc = auroc(val_check.labels, _window_probs(model, inputs, val_check, device))
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)) if losses else float("nan"),
                         "val_auroc": val_auc})
         log(f"{cfg.method} seed {tcfg.seed} epoch {epoch + 1}/{tcfg.epochs}: loss {history[-1]['loss']:.4f}, "
             f"val AUROC {val_auc:.3f}")
-        if val_auc > best_auc + 1e-6 or best is None:
+        if best is None or val_auc > best_auc + 1e-6:
             best, best_auc, since = copy.deepcopy(model.state_dict()), val_auc, 0
         else:
             since += 1
             if since >= tcfg.patience and epoch + 1 >= tcfg.min_epochs:
                 break
     model.load_state_dict(best)
-    by_id = {r.recording_id: r for r in manifest}
-
-    def traces(role: str) -> list[tuple[RecordingTrace, Any]]:
-        out = []
-        for rid, rclips in data.recordings.items():
-            rec = by_id[rid]
-            if data.split.role(rec.subject_id) == role:
-                check_cancel(cancel)
-                out.append((_trace(model, inputs, rid, rec.subject_id, rclips, seg, device), rec.seizures))
-        return out
-
-    rules, grid = choose_event_rules(traces("val"), seg, events, tcfg.event_min_durations, tcfg.event_smoothing,
-                                     tcfg.max_false_alarms_per_hour, tcfg.event_thresholds)
-    prob = _window_probs(model, inputs, data.test, device)
-    y = data.test.labels
-    seg_m = segment_metrics(y, prob, rules.threshold)
+    val = _role_traces(model, inputs, data, manifest, seg, device, "val", cancel)
+    rules, _ = choose_event_rules(val, seg, events, tcfg.event_min_durations, tcfg.event_smoothing,
+                                  tcfg.max_false_alarms_per_hour, tcfg.event_thresholds)
     majority = 1 if (y_train == 1).sum() > (y_train == 0).sum() else 0
-    baselines = {"random_chance": random_chance(y), "one_class": majority_class(y, majority)}
-    ev = summarise_events([score_recording(tr, sz, seg, rules) for tr, sz in traces("test")])
-    return {"method": cfg.method, "config": cfg.to_dict(), "seed": tcfg.seed, "history": history,
-            "best_val_auroc": best_auc, "events_config": rules.to_dict(),
-            "event_rule_choice": [r for r in grid if r["chosen"]], "segment": seg_m, "baselines": baselines,
-            "events": ev, "operating_point": assess_operating_point(ev, seg_m, baselines["one_class"]),
-            "summary": summary_line(ev), "seconds": round(time.perf_counter() - t0, 1),
-            "parameters": int(sum(p.numel() for p in model.parameters()))}
+    return TrainedBaseline(cfg, model, inputs, rules, history, best_auc, majority, device,
+                           round(time.perf_counter() - t0, 1))
+
+
+def _role_traces(model, inputs: BaselineInputs, data: PreparedData, manifest, seg: SegmentConfig, device,
+                 role: str, cancel: Optional[CancelToken]) -> list[tuple[RecordingTrace, Any]]:
+    by_id = {r.recording_id: r for r in manifest}
+    out = []
+    for rid, rclips in data.recordings.items():
+        rec = by_id.get(rid)
+        if rec is not None and data.split.role(rec.subject_id) == role:
+            check_cancel(cancel)
+            out.append((_trace(model, inputs, rid, rec.subject_id, rclips, seg, device), rec.seizures))
+    return out
+
+
+def evaluate_baseline(tb: TrainedBaseline, data: PreparedData, manifest, seg: SegmentConfig, cache_dir=None,
+                      cancel: Optional[CancelToken] = None) -> dict[str, Any]:
+    """The held-out evaluation of a trained baseline on ``data.test`` (which may come from another
+    manifest of the same subjects, e.g. the room-swapped set)."""
+    inputs = BaselineInputs(tb.cfg, data, manifest, cache_dir, seg.fps, cancel)
+    prob = _window_probs(tb.model, inputs, data.test, tb.device)
+    y = data.test.labels
+    seg_m = segment_metrics(y, prob, tb.rules.threshold)
+    baselines = {"random_chance": random_chance(y), "one_class": majority_class(y, tb.majority)}
+    test = _role_traces(tb.model, inputs, data, manifest, seg, tb.device, "test", cancel)
+    ev = summarise_events([score_recording(tr, sz, seg, tb.rules) for tr, sz in test])
+    return {"method": tb.cfg.method, "config": tb.cfg.to_dict(), "history": tb.history,
+            "best_val_auroc": tb.best_val_auroc, "events_config": tb.rules.to_dict(), "segment": seg_m,
+            "baselines": baselines, "events": ev,
+            "operating_point": assess_operating_point(ev, seg_m, baselines["one_class"]),
+            "summary": summary_line(ev), "train_seconds": tb.seconds,
+            "parameters": int(sum(p.numel() for p in tb.model.parameters()))}
+
+
+def run_baseline(cfg: BaselineConfig, data: PreparedData, manifest, seg: SegmentConfig, tcfg: TrainConfig,
+                 events: EventConfig, cache_dir=None, log: Callable[[str], None] = print,
+                 cancel: Optional[CancelToken] = None) -> dict[str, Any]:
+    """Train on ``data`` and evaluate on its test subjects (``train_baseline`` + ``evaluate_baseline``)."""
+    tb = train_baseline(cfg, data, manifest, seg, tcfg, events, cache_dir, log, cancel)
+    return {**evaluate_baseline(tb, data, manifest, seg, cache_dir, cancel), "seed": tcfg.seed}
