@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QSplitter, QVBo
 
 from app.alarm_sound import AlarmSound
 from app.commands.monitor_ack import sync_acknowledgements
-from app.commands.review import remembered_reviewer
+from app.commands.review import remembered_reviewer, require_display
 from inference.core.device import model_cpu_threads, torch_threads
 from inference.core.errors import SemioscopeError
 from inference.live.alarms import Alarm, append_ack
@@ -256,8 +256,11 @@ def window_for(source: str, model, keypoints, out: Path, settings, reviewer: str
     return LiveWindow(monitor, bridge, reviewer, sound=sound)
 
 
-def run_live_window(args, settings, out: Path, model, keypoints, identity) -> int:
-    """``semioscope monitor`` with its window: runs until the window closes and the night is written."""
+def run_live_window(args, settings, out: Path, open_inputs: Callable[[], tuple[Any, Any, Any]]) -> int:
+    """``semioscope monitor`` with its window: runs until the window closes and the night is
+    written. ``open_inputs()`` loads (model, keypoints, keypoint identity), once there is a screen."""
+    require_display("add --no-window to monitor headless (alarms printed and logged)")
+    model, keypoints, identity = open_inputs()
     app = QApplication.instance() or QApplication(["semioscope"])
     app.setApplicationName("Semioscope")
     qs = QSettings("semioscope", "semioscope")

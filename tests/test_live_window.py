@@ -65,3 +65,15 @@ def test_live_window_shows_alarms_and_records_the_acknowledgement(qtbot, recordi
     store = AnnotationStore.open(annotations_path_for(out / NIGHT_VIDEO), "test")
     assert store.reviews() and all(r.author == "nurse B" and r.status == "confirmed" for r in store.reviews())
     assert "semioscope review" in win.status.text()
+
+
+def test_monitor_window_without_a_display_says_to_go_headless(monkeypatch, tmp_path, capsys):
+    from app.cli import main
+
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    assert main(["monitor", "/dev/video-none", "--model", str(tmp_path / "run")]) != 0
+    err = capsys.readouterr().err
+    assert "no display" in err and "--no-window" in err

@@ -122,19 +122,22 @@ def settings_from(args) -> LiveSettings:
                         source_options=options or None)
 
 
+def open_model_and_keypoints(args, settings: LiveSettings):
+    """(the run, the keypoint provider, its identity) named by the command line."""
+    model = load_run(args.model, device=args.device)
+    keypoints, identity = open_keypoints(args.keypoints, args.source, float(model.segment_config.fps), settings.pose)
+    return model, keypoints, identity
+
+
 def run(args) -> int:
     settings = settings_from(args)
     out = Path(args.out or f"monitor-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
-    live_window = None
     if not args.no_window:
         # Qt only for the window: the headless monitor runs on a server without Qt's libraries.
         from app import live_window
 
-        live_window.require_display()
-    model = load_run(args.model, device=args.device)
-    keypoints, identity = open_keypoints(args.keypoints, args.source, float(model.segment_config.fps), settings.pose)
-    if live_window is not None:
-        return live_window.run_live_window(args, settings, out, model, keypoints, identity)
+        return live_window.run_live_window(args, settings, out, lambda: open_model_and_keypoints(args, settings))
+    model, keypoints, identity = open_model_and_keypoints(args, settings)
     monitor = LiveMonitor(args.source, model, keypoints, out, settings, keypoint_identity=identity)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -99,14 +99,15 @@ def remembered_reviewer(settings: Optional[QSettings] = None, ask_parent: Option
     return os.environ.get("USER", "unknown")
 
 
-def require_display() -> None:
-    """Fail with advice instead of Qt's abort when Linux has no screen (ssh, CI, containers)."""
+def require_display(headless: str = "use `semioscope demo --no-window` to prepare everything and print a summary"
+                    ) -> None:
+    """Fail with advice instead of Qt's abort when Linux has no screen (ssh, CI, containers);
+    ``headless``: what the command can do without a window."""
     headless_ok = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0] in ("offscreen", "minimal", "vnc", "eglfs")
     if sys.platform.startswith("linux") and not headless_ok and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise SemioscopeError("no display to open the window on (DISPLAY is not set). Run it on a desktop, "
-                              "through `xvfb-run -a semioscope ...`, or use `semioscope demo --no-window` "
-                              "to prepare everything and print a summary")
+                              f"through `xvfb-run -a semioscope ...`, or {headless}")
 
 
 def open_review_window(video=None, model=None, results=None, reviewer=None, annotations=None, engine_config=None,
