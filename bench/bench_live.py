@@ -101,6 +101,7 @@ def main() -> int:
         print(f"generated {video.name} in {time.perf_counter() - t:.0f} s", flush=True)
     notes = json.loads(video.with_name(video.stem + ".annotations.json").read_text())
     onset = float(notes["seizures"][0]["clinical_onset_s"])
+    end = float(notes["seizures"][0]["end_s"])
     loops = int(np.ceil(args.minutes * 60.0 / clip_s))
 
     torch.set_num_threads(1)
@@ -150,11 +151,13 @@ def main() -> int:
     latencies = []
     for k in range(loops):
         t_on = onset + k * clip_s
-        hits = [a.raised_s - t_on for a in monitor.events.alarms if t_on - 30 <= a.raised_s <= t_on + 60]
+        # SzCORE's window: an alarm from 30 s before onset to 60 s after the seizure's end detects it.
+        hits = [a.raised_s - t_on for a in monitor.events.alarms
+                if t_on - 30 <= a.raised_s <= t_on + (end - onset) + 60]
         if len(res) and t_on + 20.0 < res.window_end_s[-1]:
             latencies.append(min(hits) if hits else None)
     false_alarms = [a.raised_s for a in monitor.events.alarms
-                    if not any(-30 <= a.raised_s - (onset + k * clip_s) <= 60 for k in range(loops))]
+                    if not any(-30 <= a.raised_s - (onset + k * clip_s) <= end - onset + 60 for k in range(loops))]
     figures = {
         "minutes": args.minutes, "keypoints": args.keypoints, "model": args.model, "size": args.size,
         "wall_s": round(wall, 1), "stream_s": round(float(res.window_end_s[-1]) if len(res) else 0.0, 1),
