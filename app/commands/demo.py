@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -155,9 +156,13 @@ def prepare(root, device: str = "auto"):
 
     root.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    rec = prepare_recording(root)
-    manifest = prepare_dataset(root)
-    run = prepare_model(root, manifest, device)
+    # One preparer at a time: a second `semioscope demo` (or the demo bench) waits here instead of
+    # deleting the model folder the first one is writing.
+    with open(root / ".prepare.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rec = prepare_recording(root)
+        manifest = prepare_dataset(root)
+        run = prepare_model(root, manifest, device)
     return rec, run, time.perf_counter() - t0
 
 
