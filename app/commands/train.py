@@ -35,9 +35,10 @@ give pretrained weights with --encoder LOCAL_FOLDER). Modes: full (everything tr
 (adapters on the last two encoder layers), frozen (encoder frozen, its tokens cached).
 
 Event rules: after training, the best model scores the validation recordings whole (1 s stride)
-and the minimum event duration and trace smoothing are chosen there (highest seizure sensitivity
-with at most --max-fa-per-hour false alarms); run.json stores them and evaluate/analyze/review
-use them. Long interictal recordings: --interictal-per-ictal R keeps epochs short.
+and the threshold, minimum event duration and trace smoothing are chosen there together (highest
+seizure sensitivity with at most --max-fa-per-hour false alarms; an alarm that began more than
+30 s before EEG onset counts as false); then the pose-coverage gate (min joints). run.json stores
+them and evaluate/analyze/review use them. Long interictal recordings: --interictal-per-ictal R keeps epochs short.
 
 examples:
   semioscope train --manifest demo/manifest.csv --preset tiny --mode full --out runs/tiny --keypoints gt
