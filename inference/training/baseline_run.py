@@ -29,7 +29,13 @@ from inference.training.metrics import auroc, majority_class, random_chance, seg
 from inference.training.operating_point import assess_operating_point, summary_line
 from inference.training.prepared import PreparedData
 from inference.training.sampling import epoch_order, validation_check_windows
-from inference.training.scoring import RecordingTrace, choose_event_rules, score_recording, summarise_events
+from inference.training.scoring import (
+    RecordingTrace,
+    choose_event_rules,
+    predict_window_set,
+    score_recording,
+    summarise_events,
+)
 
 
 class BaselineInputs:
@@ -96,11 +102,11 @@ def _predict(model, arrays: tuple[np.ndarray, ...], device, batch_size: int = 16
 
 
 def _window_probs(model, inputs: BaselineInputs, ws: WindowSet, device, batch_size: int = 16) -> np.ndarray:
-    probs = np.zeros(len(ws), np.float32)
-    for a in range(0, len(ws), batch_size):
-        idx = list(range(a, min(len(ws), a + batch_size)))
-        probs[idx] = _predict(model, inputs.windows(ws, idx), device, batch_size)
-    return probs
+    """Probabilities of every window of ``ws`` through the detector's own window-set loop."""
+    def score(idx: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        return _predict(model, inputs.windows(ws, idx), device, batch_size), np.zeros((len(idx), 14), np.float32)
+
+    return predict_window_set(ws, score, batch_size=batch_size)[0]
 
 
 def _trace(model, inputs: BaselineInputs, rid: str, subject: str, rclips, seg: SegmentConfig, device) -> RecordingTrace:
