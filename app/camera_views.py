@@ -67,10 +67,10 @@ class CameraViews:
         view.maximiseRequested.connect(lambda on, k=k: self.maximise(k, on))
         view.setOffsetText(cam.describe())
         loader = FrameLoader(cam.video, self.win)
-        loader.frame_ready.connect(lambda f, _t, rgb, k=k: self._on_frame(k, f, rgb))
+        loader.frame_ready.connect(lambda f, _t, rgb, k=k, src=loader: self._on_frame(src, k, f, rgb))
         loader.failed.connect(lambda _f, msg: self.win.show_warning(msg))
         loader.open_failed.connect(lambda msg: self.win.show_warning(msg))
-        loader.opened.connect(lambda reader, k=k: self._on_opened(k, reader))
+        loader.opened.connect(lambda reader, k=k, src=loader: self._on_opened(src, k, reader))
         self.cameras.append(cam)
         self.views.append(view)
         self.loaders.append(loader)
@@ -85,11 +85,19 @@ class CameraViews:
             splitter.setSizes([width // splitter.count()] * splitter.count())
         loader.start()
 
-    def _on_opened(self, k: int, reader) -> None:
+    def _current(self, loader: FrameLoader, k: int) -> bool:
+        # A decoder thread's last frame can arrive after close() (or a reopen) emptied the lists.
+        return k < len(self.loaders) and self.loaders[k] is loader
+
+    def _on_opened(self, loader: FrameLoader, k: int, reader) -> None:
+        if not self._current(loader, k):
+            return
         self.views[k].fps = float(reader.meta.fps or 30.0)
         self.follow(self.win.current_time)
 
-    def _on_frame(self, k: int, frame: int, rgb) -> None:
+    def _on_frame(self, loader: FrameLoader, k: int, frame: int, rgb) -> None:
+        if not self._current(loader, k):
+            return
         self.shown[k] = frame
         self.views[k].setFrame(rgb)
 

@@ -129,3 +129,16 @@ def test_fuse_cameras_from_the_window(qtbot, two_cameras):
     out = win.cameras.fuse()
     assert out is not None and out.is_file()
     assert len(win.events) == 1 and AnalysisResult.load(out).notes["event_cameras"] == ["closeup"]
+
+
+def test_a_frame_arriving_after_close_is_ignored(qtbot, two_cameras):
+    """A decoder thread's last frame can be queued when the cameras close (end of playback, a new
+    recording): it must be dropped, not written into the emptied lists (a CI teardown error)."""
+    a, b = two_cameras
+    win = _open(qtbot, a, cameras=(b,))
+    loader = win.cameras.loaders[0]
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    win.cameras.close()
+    loader.frame_ready.emit(3, 0.1, rgb)
+    qtbot.wait(20)
+    assert win.cameras.shown == []
