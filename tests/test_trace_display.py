@@ -126,3 +126,23 @@ def test_review_state_knows_the_window_geometry_it_draws_by():
     state.add_chunk(ResultChunk(0, starts, ends, prob, np.zeros((len(mid), NUM_JOINTS), np.float32), len(mid), 125.0))
     assert (state.window_s, state.stride_s) == (WINDOW_S, STRIDE_S)
     np.testing.assert_allclose(state.mid, mid)
+
+
+def test_a_day_zoomed_out_draws_one_peak_bin_per_pixel_and_keeps_a_one_window_spike(qtbot):
+    """24 h at 1 s stride in a ~1000 px plot: about two points per pixel column (min and max), not
+    pyqtgraph's default ten, and a single high window still reaches the screen."""
+    t = np.arange(86_400, dtype=np.float64) + 2.5
+    p = np.full(len(t), 0.1, np.float32)
+    p[50_001] = 0.97
+    tl = TimelineWidget()
+    qtbot.addWidget(tl)
+    tl.resize(1100, 300)
+    tl.show()
+    qtbot.waitExposed(tl)
+    tl.setTrace(t, p)
+    tl.setXRange(0.0, 86_400.0)
+    qtbot.wait(20)
+    x, y = tl.curve._getDisplayDataset().x, tl.curve._getDisplayDataset().y
+    width = tl.viewbox.width()
+    assert 1.5 * width <= len(x) <= 3 * width
+    assert np.nanmax(y) == pytest.approx(0.97)

@@ -48,6 +48,14 @@ def _alpha(hex_color: str, a: int) -> QColor:
     return c
 
 
+def _one_peak_bin_per_pixel(*curves: pg.PlotDataItem) -> None:
+    """Peak downsampling to one min/max bin per pixel column. pyqtgraph's default draws ~5 bins
+    per pixel (10 points): the same envelope on screen, but a 24-hour pan then spends a third of
+    its frame building and stroking a 16 000-point path (bench_timeline: 21 -> 15 ms CPU)."""
+    for curve in curves:
+        curve.opts["autoDownsampleFactor"] = 1.0
+
+
 class TimelineWidget(QWidget):
     """Seizure-probability timeline with an overview bar of the whole recording.
 
@@ -169,6 +177,7 @@ class TimelineWidget(QWidget):
                                              name="forecast")
         self.forecast_curve.setZValue(4)
         self.forecast_curve.setVisible(False)
+        _one_peak_bin_per_pixel(self.curve, self.forecast_curve)
         # The forecaster's threshold and its alarms (upward crossings), shown with its curve.
         self._forecast_threshold: Optional[float] = None
         self.forecast_threshold_line = pg.InfiniteLine(
@@ -221,6 +230,7 @@ class TimelineWidget(QWidget):
         self.overview_event_spans = SpanItem(Y_RANGE)
         self.overview.addItem(self.overview_event_spans, ignoreBounds=True)
         self.overview_curve = self.overview.plot(pen=pg.mkPen("#9aa0a6", width=1), connect="finite")
+        _one_peak_bin_per_pixel(self.overview_curve)
         self.overview_cursor = pg.InfiniteLine(pos=0.0, angle=90, movable=False, pen=pg.mkPen(CURSOR_COLOR, width=1))
         self.overview.addItem(self.overview_cursor, ignoreBounds=True)
         self.region = pg.LinearRegionItem(values=(0, 60), movable=True,
