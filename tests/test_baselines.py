@@ -138,3 +138,16 @@ def test_benchmark_cli_runs_every_method_on_one_split_and_resumes(small_split, t
     with pytest.raises(SystemExit) as exc:
         main(["benchmark", str(manifest.path), "--out", str(out), "--methods", "cja,resnet"])
     assert exc.value.code == 2 and "unknown method(s) resnet" in capsys.readouterr().err
+
+
+def test_room_verdict_weighs_the_drop_against_seed_noise():
+    from inference.training.benchmark import _room_verdict
+
+    def entry(n, sd_m, sd_s):
+        return {"n": n, "matched": {"segment": {"auroc": {"mean": 0.95, "sd": sd_m}}},
+                "swapped": {"segment": {"auroc": {"mean": 0.8, "sd": sd_s}}}}
+
+    assert _room_verdict(0.05, entry(3, 0.01, 0.01)) == ""
+    assert _room_verdict(0.15, entry(3, 0.02, 0.04)) == " — learned the room"
+    assert "within seed noise (sd 0.207)" in _room_verdict(0.137, entry(2, 0.042, 0.207))
+    assert "one seed" in _room_verdict(0.15, entry(1, float("nan"), float("nan")))

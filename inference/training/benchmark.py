@@ -47,6 +47,20 @@ EVENT_KEYS = ("sensitivity", "false_alarms_per_hour", "interictal_alarm_fraction
 CJA_PRESET = {"tiny": "tiny", "paper": "vivit-b"}
 
 
+def _room_verdict(drop: float, entry: dict[str, Any]) -> str:
+    """A drop of more than 0.1 AUROC says the method learned the room, unless the seeds disagree
+    by as much (the larger sd of the two rows): then it is only possible."""
+    if not drop > 0.1:
+        return ""
+    sds = [entry[part]["segment"]["auroc"].get("sd", float("nan")) for part in ("matched", "swapped")]
+    spread = max((v for v in sds if v == v), default=float("nan"))
+    if entry.get("n", 1) < 2 or spread != spread:
+        return " — learned the room (one seed: not checked against seed noise)"
+    if drop > spread:
+        return " — learned the room"
+    return f" — possibly the room, but within seed noise (sd {spread:.3f})"
+
+
 def _brief(result: dict[str, Any]) -> dict[str, Any]:
     ev = result["events"]
     return {"segment": {k: result["segment"].get(k) for k in SEGMENT_KEYS},
@@ -192,5 +206,5 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
             drop = entry["auroc_drop"]
             lines.append(f"- {LABELS[method]}: AUROC {entry['matched']['segment']['auroc']['mean']:.3f} matched, "
                          f"{entry['swapped']['segment']['auroc']['mean']:.3f} with the rooms swapped "
-                         f"(drop {drop:+.3f}){' — learned the room' if drop > 0.1 else ''}.")
+                         f"(drop {drop:+.3f}){_room_verdict(drop, entry)}.")
     return "\n".join(lines) + "\n"
