@@ -82,8 +82,12 @@ def _f(v, d=3) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True, help="a synthetic data folder with manifest.csv")
-    ap.add_argument("--base-run", help="an existing run trained without dropout on --data (else trained here)")
+    e2e = Path(os.environ.get("SEMIOSCOPE_BENCH_DIR", "/tmp/semioscope-bench")) / "pose-e2e" / "seed4141"
+    ap.add_argument("--data", default=str(e2e / "data"),
+                    help="a synthetic data folder with manifest.csv (default: bench_pose_endtoend's; generated "
+                         "with its settings when missing)")
+    ap.add_argument("--base-run", help="an existing run trained without dropout on --data (default: "
+                                       "bench_pose_endtoend's ground-truth run when it exists; else trained here)")
     ap.add_argument("--dropout", type=float, default=0.3)
     ap.add_argument("--test-subjects", type=int, default=4)
     ap.add_argument("--epochs", type=int, default=0)
@@ -92,6 +96,12 @@ def main() -> int:
     args = ap.parse_args()
     data, base = Path(args.data), Path(args.out)
     base.mkdir(parents=True, exist_ok=True)
+    if args.base_run is None and data == e2e / "data" and (e2e / "run-gt" / "run.json").exists():
+        args.base_run = str(e2e / "run-gt")
+    if not (data / "manifest.csv").exists():  # bench_pose_endtoend's set: 12 subjects x 2 x 5-7 min, ceiling
+        t = cli("synth", str(data), "--subjects", "12", "--seed", "4141", "--size", "320x240", "--duration", "300:420",
+                "--recordings", "2:2", "--camera", "ceiling", log=base / "log.txt")
+        print(f"synth: {t:.0f} s", flush=True)
     manifest = load_manifest(data / "manifest.csv")
     runs = {}
     for p in ([0.0] if not args.base_run else []) + [args.dropout]:
