@@ -67,10 +67,10 @@ class CameraViews:
         view.maximiseRequested.connect(lambda on, k=k: self.maximise(k, on))
         view.setOffsetText(cam.describe())
         loader = FrameLoader(cam.video, self.win)
-        loader.frame_ready.connect(lambda f, _t, rgb, k=k, src=loader: self._on_frame(src, k, f, rgb))
+        loader.frame_ready.connect(lambda f, _t, rgb, src=loader: self._on_frame(src, f, rgb))
         loader.failed.connect(lambda _f, msg: self.win.show_warning(msg))
         loader.open_failed.connect(lambda msg: self.win.show_warning(msg))
-        loader.opened.connect(lambda reader, k=k, src=loader: self._on_opened(src, k, reader))
+        loader.opened.connect(lambda reader, src=loader: self._on_opened(src, reader))
         self.cameras.append(cam)
         self.views.append(view)
         self.loaders.append(loader)
@@ -85,18 +85,20 @@ class CameraViews:
             splitter.setSizes([width // splitter.count()] * splitter.count())
         loader.start()
 
-    def _current(self, loader: FrameLoader, k: int) -> bool:
+    def _index(self, loader: FrameLoader) -> Optional[int]:
         # A decoder thread's last frame can arrive after close() (or a reopen) emptied the lists.
-        return k < len(self.loaders) and self.loaders[k] is loader
+        return next((k for k, cur in enumerate(self.loaders) if cur is loader), None)
 
-    def _on_opened(self, loader: FrameLoader, k: int, reader) -> None:
-        if not self._current(loader, k):
+    def _on_opened(self, loader: FrameLoader, reader) -> None:
+        k = self._index(loader)
+        if k is None:
             return
         self.views[k].fps = float(reader.meta.fps or 30.0)
         self.follow(self.win.current_time)
 
-    def _on_frame(self, loader: FrameLoader, k: int, frame: int, rgb) -> None:
-        if not self._current(loader, k):
+    def _on_frame(self, loader: FrameLoader, frame: int, rgb) -> None:
+        k = self._index(loader)
+        if k is None:
             return
         self.shown[k] = frame
         self.views[k].setFrame(rgb)

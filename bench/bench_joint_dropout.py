@@ -73,7 +73,7 @@ def evaluate_copy(run: Path, name: str, manifest: Path, base: Path) -> dict:
     return {"auroc": ev["segment"].get("auroc"), "auprc": ev["segment"].get("auprc"),
             "detected": e["detected"], "seizures": e["seizures"], "false_alarms_per_hour": e["false_alarms_per_hour"],
             "flagged_fraction": e["interictal_alarm_fraction"], "latency_clinical_median_s": e["latency_clinical_s"]["median"],
-            "partial_pose_windows": ev.get("gaps", {}).get("partial pose")}
+            "windows_gated": ev["counts"].get("dropped")}
 
 
 def _f(v, d=3) -> str:
@@ -131,7 +131,8 @@ def main() -> int:
             rows.append(r)
             print(f"dropout {p:g}, {name}: AUROC {_f(r['auroc'])}, {r['detected']}/{r['seizures']} seizures, "
                   f"{_f(r['false_alarms_per_hour'], 2)} FA/h, {_f(100 * r['flagged_fraction'], 2)}% flagged, "
-                  f"clinical latency {_f(r['latency_clinical_median_s'], 1)} s ({time.perf_counter() - t0:.0f} s)",
+                  f"clinical latency {_f(r['latency_clinical_median_s'], 1)} s, {r['windows_gated']} windows without a value "
+                  f"({time.perf_counter() - t0:.0f} s)",
                   flush=True)
     print("\n| joint dropout | test set | AUROC | AUPRC | seizures | FA/h | flagged | clinical latency |")
     print("|---|---|---|---|---|---|---|---|")

@@ -43,7 +43,7 @@ from tqdm import tqdm  # noqa: E402
 from inference.pose.joints import JOINT_INDEX  # noqa: E402
 from inference.pose.keypoint_files import sidecar_path  # noqa: E402
 from inference.pose.keypoints import KeypointTrack  # noqa: E402
-from inference.pose.onnx_decode import _COCO, NORMALISATIONS, crop, fallback_box, fix_aspect, keypoint_box  # noqa: E402
+from inference.pose.onnx_decode import COCO17_INDEX, NORMALISATIONS, crop, fallback_box, fix_aspect, keypoint_box  # noqa: E402
 from inference.synth import SynthConfig, generate_recording  # noqa: E402
 from inference.synth.seeds import _derive  # noqa: E402
 
@@ -78,7 +78,7 @@ def make_frames(out: Path, subjects: int, duration: float, seed: int, fps: float
                     row = int(np.argmin(np.abs(truth.times - t)))
                     xy = np.full((K, 2), np.nan, np.float32)
                     v = np.full(K, -1.0, np.float32)
-                    for joint, c in _COCO.items():
+                    for joint, c in COCO17_INDEX.items():
                         j = JOINT_INDEX[joint]
                         xy[c] = truth.xy[row, j]
                         v[c] = 1.0 if truth.conf[row, j] > 0 else 0.0

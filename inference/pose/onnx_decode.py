@@ -32,8 +32,8 @@ from inference.pose.joints import keypoints_to_joints
 #: Keypoint sets by count; each starts with the 17 COCO body keypoints.
 KEYPOINT_SETS: dict[int, str] = {17: "coco17", 26: "halpe26", 133: "coco_wholebody133"}
 
-# Our joint -> COCO-17 index (0 nose, 5/6 left/right shoulder, ..., 15/16 left/right ankle).
-_COCO: dict[str, int] = {
+#: Our joint -> COCO-17 index (0 nose, 5/6 left/right shoulder, ..., 15/16 left/right ankle).
+COCO17_INDEX: dict[str, int] = {
     "head": 0,
     "right_shoulder": 6, "left_shoulder": 5,
     "right_elbow": 8, "left_elbow": 7,
@@ -184,6 +184,6 @@ def coco_to_joints(xy: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.nd
     ``(xy [N, 14, 2]`` float32, ``conf [N, 14])`` in ``JOINT_NAMES`` order."""
     if xy.shape[1] < 17:
         raise SemioscopeError(f"a COCO keypoint set has at least 17 keypoints, got {xy.shape[1]}")
-    out_xy, out_conf = keypoints_to_joints(xy, score, _COCO)
+    out_xy, out_conf = keypoints_to_joints(xy, score, COCO17_INDEX)
     out_conf[np.isnan(out_xy).any(axis=2)] = 0.0
     return out_xy, out_conf

@@ -23,6 +23,7 @@ from inference.baselines.models import BaselineConfig, build_baseline
 from inference.core.config import EventConfig, SegmentConfig
 from inference.core.device import choose_device
 from inference.core.progress import CancelToken, check_cancel
+from inference.pose.joints import NUM_JOINTS
 from inference.training.config import TrainConfig
 from inference.training.data import WindowSet
 from inference.training.metrics import auroc, majority_class, random_chance, segment_metrics
@@ -104,7 +105,8 @@ def _predict(model, arrays: tuple[np.ndarray, ...], device, batch_size: int = 16
 def _window_probs(model, inputs: BaselineInputs, ws: WindowSet, device, batch_size: int = 16) -> np.ndarray:
     """Probabilities of every window of ``ws`` through the detector's own window-set loop."""
     def score(idx: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        return _predict(model, inputs.windows(ws, idx), device, batch_size), np.zeros((len(idx), 14), np.float32)
+        no_attention = np.zeros((len(idx), NUM_JOINTS), np.float32)
+        return _predict(model, inputs.windows(ws, idx), device, batch_size), no_attention
 
     return predict_window_set(ws, score, batch_size=batch_size)[0]
 
