@@ -11,7 +11,9 @@ no staff, day light (``--night-fraction`` to change). Each available backend —
 and ``onnx`` when ``--onnx-model`` is given and that backend is installed — runs over every video
 at 6 fps (``estimate_track``: the product's sampling and cleaning), and
 ``inference.pose.quality.evaluate_pose_many`` pools each backend x placement x blanket cell:
-detection rate, PCK@0.1 / PCK@0.2 of the torso length, jitter (overall and per joint). Only
+detection rate, PCK@0.1 / PCK@0.2 of the torso length, jitter, and how well the estimate follows
+the true motion (``motion_corr``, ``motion_gain``: the jerks a seizure detector reads), overall
+and per joint. ``mediapipe unfiltered`` is MediaPipe with its landmark filter off. Only
 joints the ground truth marks visible are scored; ``visible`` is their share of all joints.
 """
 from __future__ import annotations
@@ -37,7 +39,7 @@ from inference.synth import SynthConfig, generate_recording  # noqa: E402
 from inference.synth.seeds import _derive  # noqa: E402
 
 FPS = 6.0
-KEYS = ("detection_rate", "pck@0.1", "pck@0.2", "jitter")
+KEYS = ("detection_rate", "pck@0.1", "pck@0.2", "jitter", "motion_corr", "motion_gain")
 
 
 def make_set(out: Path, placements: list[str], blankets: list[float], subjects: int, duration: float,
@@ -62,7 +64,9 @@ def make_set(out: Path, placements: list[str], blankets: list[float], subjects: 
 
 def backends(onnx_model: str | None) -> list[tuple[str, PoseConfig]]:
     """The backends to run, each checked by starting it once; a missing one is skipped with a note."""
-    wanted = [("mediapipe", lambda: PoseConfig(backend="mediapipe"))]
+    wanted = [("mediapipe", lambda: PoseConfig(backend="mediapipe")),
+              # MediaPipe without its own landmark filter: does the filter cost the jerks?
+              ("mediapipe unfiltered", lambda: PoseConfig(backend="mediapipe", landmark_smoothing=False))]
     if onnx_model:
         wanted.append(("onnx", lambda: PoseConfig(backend="onnx", onnx_model=str(onnx_model))))
     else:
@@ -71,7 +75,7 @@ def backends(onnx_model: str | None) -> list[tuple[str, PoseConfig]]:
     for name, make in wanted:
         try:
             cfg = make()
-            backend = get_backend(name, cfg)
+            backend = get_backend(cfg.backend, cfg)
             backend.start((64, 64))
             backend.close()
         except (TypeError, ImportError, OSError, SemioscopeError, ValueError, RuntimeError) as exc:
@@ -122,7 +126,8 @@ def main(argv=None) -> int:
     if not rows:
         print("no pose backend available")
         return 1
-    head = ("backend", "placement", "blanket", "frames", "visible", "detected", "PCK@0.1", "PCK@0.2", "jitter")
+    head = ("backend", "placement", "blanket", "frames", "visible", "detected", "PCK@0.1", "PCK@0.2", "jitter",
+            "motion corr", "motion gain")
     print()
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
@@ -131,11 +136,13 @@ def main(argv=None) -> int:
     # Per joint: PCK@0.2 in each cell (the overall figures above pool these).
     for name in dict.fromkeys(r[0] for r in rows):
         keys = [k for k in results if k.startswith(name + "/")]
-        print(f"\n{name}: PCK@0.2 per joint")
+        print(f"\n{name}: PCK@0.2 (motion_corr) per joint")
         print("| joint | " + " | ".join(k.split("/", 1)[1] for k in keys) + " |")
         print("|---|" + "---|" * len(keys))
         for j in JOINT_NAMES:
-            print(f"| {j} | " + " | ".join(format_stat(results[k]["per_joint"][j].get("pck@0.2")) for k in keys) + " |")
+            print(f"| {j} | " + " | ".join(f'{format_stat(results[k]["per_joint"][j].get("pck@0.2"))} '
+                                         f'({format_stat(results[k]["per_joint"][j].get("motion_corr"))})'
+                                         for k in keys) + " |")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, indent=2) + "\n")
         print(f"\nJSON: {args.json}")

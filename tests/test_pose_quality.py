@@ -1,16 +1,20 @@
 """Pose accuracy against ground truth: detection rate, PCK, jitter; `semioscope pose --evaluate`."""
 from __future__ import annotations
 
+import argparse
 import json
 
 import numpy as np
 import pytest
 
 from app.cli import main
+from app.commands.pose import add_arguments, pose_config_from_args
+from inference.core.config import PoseConfig
 from inference.core.errors import SemioscopeError
 from inference.pose.joints import JOINT_INDEX, NUM_JOINTS
 from inference.pose.keypoint_files import sidecar_path
 from inference.pose.keypoints import KeypointTrack
+from inference.pose.mediapipe_backend import MediaPipePoseBackend
 from inference.pose.quality import evaluate_pose, evaluate_pose_many
 from inference.synth.generator import SynthConfig, generate_recording
 
@@ -53,6 +57,45 @@ def test_constant_offset_fails_pck_at_01_passes_at_02_without_jitter():
     assert q.overall["pck@0.1"] == 0.0
     assert q.overall["pck@0.2"] == 1.0
     assert q.overall["jitter"] == pytest.approx(0.0, abs=1e-6)  # a steady error is not jitter
+
+
+def rhythmic_truth(n=300, fps=30.0, hz=2.5, amplitude=0.08) -> KeypointTrack:
+    """The left wrist jerks at ``hz`` (``amplitude`` torso lengths), everything else still."""
+    truth = truth_track(n, fps)
+    truth.xy[:] = truth.xy[0]
+    wrist = JOINT_INDEX["left_wrist"]
+    truth.xy[:, wrist, 0] += (amplitude * TORSO * np.sin(2 * np.pi * hz * truth.times)).astype(np.float32)
+    return truth
+
+
+def test_motion_fidelity_follows_the_rhythm_or_says_it_is_lost():
+    truth = rhythmic_truth()
+    wrist = "left_wrist"
+    exact = evaluate_pose(estimate_from(truth), truth)
+    assert exact.per_joint[wrist]["motion_corr"] == pytest.approx(1.0, abs=1e-6)
+    assert exact.per_joint[wrist]["motion_gain"] == pytest.approx(1.0, abs=1e-6)
+    assert np.isnan(exact.per_joint["neck"]["motion_corr"])  # a still joint has no motion to follow
+
+    # A tracking filter's damping (first-order, alpha 0.3 at 6 fps): PCK still perfect, gain low.
+    est = estimate_from(truth)
+    for t in range(1, len(est)):
+        est.xy[t] = est.xy[t - 1] + 0.3 * (est.xy[t] - est.xy[t - 1])
+    smoothed = evaluate_pose(est, truth)
+    assert smoothed.per_joint[wrist]["pck@0.2"] == 1.0
+    assert smoothed.per_joint[wrist]["motion_gain"] < 0.6
+
+    # One sample of lag: at 2.5 Hz sampled at 6 fps consecutive steps point opposite ways.
+    lagged = estimate_from(truth)
+    lagged.xy[1:] = lagged.xy[:-1].copy()
+    late = evaluate_pose(lagged, truth)
+    assert late.per_joint[wrist]["pck@0.2"] == 1.0
+    assert late.per_joint[wrist]["motion_corr"] < -0.5
+
+    frozen = truth.xy.copy()
+    frozen[:] = frozen[0]  # the estimate never moves
+    still = evaluate_pose(estimate_from(truth, xy=frozen), truth)
+    assert still.per_joint[wrist]["motion_gain"] == 0.0 and still.per_joint[wrist]["motion_corr"] == 0.0
+    assert "motion_corr" in still.table() and "motion_gain" in still.table()
 
 
 def test_missed_and_occluded_joints():
@@ -109,3 +152,13 @@ def test_cli_without_ground_truth_names_the_missing_file(tmp_path, capsys):
     assert main(["pose", str(video), "--backend", "file", "--keypoints", str(moved), "--no-cache",
                  "--evaluate"]) == 1
     assert "no ground truth for r.mp4" in capsys.readouterr().err
+
+
+def test_landmark_smoothing_is_a_pose_option_and_part_of_the_cache_key():
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    off = pose_config_from_args(p.parse_args(["v.mp4", "--no-landmark-smoothing"]))
+    on = pose_config_from_args(p.parse_args(["v.mp4"]))
+    assert on.landmark_smoothing is True and off.landmark_smoothing is False
+    assert MediaPipePoseBackend(off).params()["smooth_landmarks"] is False
+    assert MediaPipePoseBackend(PoseConfig()).params()["smooth_landmarks"] is True

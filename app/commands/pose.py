@@ -44,7 +44,9 @@ examples:
 
 --evaluate compares each track with the ground truth (default: the synthetic sidecar
 <video stem>.keypoints.npz; --truth for another track file) and prints per joint the detection
-rate, PCK at 0.1 and 0.2 torso lengths, and the frame-to-frame jitter of the error; with several
+rate, PCK at 0.1 and 0.2 torso lengths, the frame-to-frame jitter of the error, and how well the
+estimate follows the true motion (motion_corr, motion_gain: a tracking filter can keep PCK high
+while it damps the jerks a seizure detector reads); with several
 videos, also the pooled figures. --json writes them (the pooled ones for several videos).
 """
 
@@ -67,6 +69,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe model (default 1)")
     p.add_argument("--min-confidence", type=float, help="joints below this confidence are missing (default 0.3)")
     p.add_argument("--smooth", action="store_true", help="zero-phase low-pass smoothing (only above 2x the cutoff rate)")
+    p.add_argument("--no-landmark-smoothing", action="store_true",
+                   help="MediaPipe: turn off its own landmark filter, which damps and lags fast jerks "
+                        "([pose] landmark_smoothing in --config)")
     p.add_argument("--workers", type=int, default=0, metavar="K",
                    help="pose processes per video on a cache miss (default: cores - 1, but 1 for onnx, "
                         "whose model uses every core or the GPU; 1 = this process)")
@@ -94,6 +99,8 @@ def pose_config_from_args(args: argparse.Namespace):
         changes["min_confidence"] = args.min_confidence
     if getattr(args, "smooth", False):
         changes["smoothing"] = True
+    if getattr(args, "no_landmark_smoothing", False):
+        changes["landmark_smoothing"] = False
     return cfg.replace(**changes)
 
 

@@ -58,6 +58,9 @@ class PoseConfig(DictMixin):
 
     backend: str = "mediapipe"  # mediapipe | onnx | file
     model_complexity: int = 1  # MediaPipe Pose model (0, 1, 2)
+    # MediaPipe's own landmark filter: steadier overlays, but it damps and lags fast jerks
+    # (``pose --evaluate`` motion_corr / motion_gain measure it; README "Pose quality").
+    landmark_smoothing: bool = True
     min_confidence: float = 0.3  # below this a joint is missing
     max_gap_s: float = 0.5  # gaps up to this long are interpolated, longer stay missing
     smoothing: bool = False  # optional smoothing that keeps 2-5 Hz motion

@@ -72,11 +72,11 @@ class MediaPipePoseBackend(PoseBackend):
     name = "mediapipe"
 
     def __init__(self, cfg: PoseConfig = PoseConfig(), min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5, smooth_landmarks: bool = True):
+                 min_tracking_confidence: float = 0.5, smooth_landmarks: bool | None = None):
         self.cfg = cfg
         self.min_detection_confidence = float(min_detection_confidence)
         self.min_tracking_confidence = float(min_tracking_confidence)
-        self.smooth_landmarks = bool(smooth_landmarks)
+        self.smooth_landmarks = bool(cfg.landmark_smoothing if smooth_landmarks is None else smooth_landmarks)
         self._pose = None
         self.frame_size = (0, 0)
 

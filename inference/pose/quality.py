@@ -14,6 +14,13 @@ Per joint:
 - ``jitter``: the median frame-to-frame change of the error (estimate minus truth) in torso
   lengths, over consecutive samples where both are present: noise that real motion does not
   explain (a constant offset has zero jitter).
+- ``motion_corr``: over the steps where the true joint moves (at least ``MOVING_STEP`` torso
+  lengths between consecutive samples, both present), the correlation of the estimated step with
+  the true one (x and y pooled). A detector of rhythmic jerks reads exactly this motion, and an
+  estimate can have a high PCK and still not follow it (tracking filters lag and damp fast
+  movement). 1 = follows every step, 0 = unrelated.
+- ``motion_gain``: on the same steps, the mean length of the estimated step over the true one
+  (below 1: motion damped; above 1: noise added).
 
 ``all`` aggregates every joint (visible-joint weighted). Readable without torch.
 """
@@ -36,6 +43,8 @@ QUALITY_FORMAT = "semioscope.pose_quality"
 QUALITY_VERSION = 1
 _NECK = JOINT_INDEX["neck"]
 _HIPS = (JOINT_INDEX["right_hip"], JOINT_INDEX["left_hip"])
+MOVING_STEP = 0.02  # torso lengths per sample: a true step at least this long is motion
+_MIN_MOVING_STEPS = 10  # fewer moving steps than this: motion_corr and motion_gain are n/a
 
 
 @dataclass
@@ -59,7 +68,7 @@ class PoseQuality:
 
     def table(self) -> str:
         """A per-joint text table, one row per joint and one for all joints."""
-        keys = ["detection_rate"] + [f"pck@{a:g}" for a in self.thresholds] + ["jitter"]
+        keys = ["detection_rate"] + [f"pck@{a:g}" for a in self.thresholds] + ["jitter", "motion_corr", "motion_gain"]
         head = f"{'joint':<16}" + "".join(f"{k:>15}" for k in keys)
         rows = [head, "-" * len(head)]
         for name, stats in list(self.per_joint.items()) + [("all", self.overall)]:
@@ -136,9 +145,11 @@ def evaluate_pose_many(pairs: Sequence[tuple[KeypointTrack, KeypointTrack]], min
     pooled = _Pairs(*(np.concatenate([getattr(m, f) for m in matched]) for f in ("est", "gt", "found", "visible", "torso")))
     per_joint = {}
     for j, name in enumerate(JOINT_NAMES):
-        per_joint[name] = {**_stats(pooled, [j], thresholds), "jitter": _jitter(matched, [j])}
+        per_joint[name] = {**_stats(pooled, [j], thresholds), "jitter": _jitter(matched, [j]),
+                           **_motion(matched, [j])}
     everything = list(range(NUM_JOINTS))
-    overall = {**_stats(pooled, everything, thresholds), "jitter": _jitter(matched, everything)}
+    overall = {**_stats(pooled, everything, thresholds), "jitter": _jitter(matched, everything),
+               **_motion(matched, everything)}
     person = float(np.mean(np.concatenate([m.found.any(axis=1) for m in matched])))
     return PoseQuality(per_joint, overall, int(len(pooled.torso)), person, tuple(thresholds),
                        {"min_confidence": min_confidence, "recordings": len(pairs)})
@@ -156,3 +167,25 @@ def _jitter(matched: Sequence[_Pairs], joints: Sequence[int]) -> float:
         steps.append(np.linalg.norm(delta[1:] - delta[:-1], axis=2)[both])
     allsteps = np.concatenate(steps) if steps else np.zeros(0)
     return float(np.median(allsteps)) if allsteps.size else float("nan")
+
+
+def _motion(matched: Sequence[_Pairs], joints: Sequence[int]) -> dict[str, float]:
+    """``motion_corr`` and ``motion_gain`` (module docstring) over the steps where the truth moves."""
+    est_steps, gt_steps = [], []
+    for m in matched:
+        vis = m.visible[:, joints] & np.isfinite(m.torso)[:, None]
+        found = m.found[:, joints] & vis
+        scale = m.torso[1:, None, None]
+        d_gt = (m.gt[1:, joints] - m.gt[:-1, joints]) / scale  # [T-1, J, 2] in torso lengths
+        d_est = (m.est[1:, joints] - m.est[:-1, joints]) / scale
+        moving = found[1:] & found[:-1] & (np.linalg.norm(d_gt, axis=2) >= MOVING_STEP)
+        gt_steps.append(d_gt[moving])
+        est_steps.append(d_est[moving])
+    g = np.concatenate(gt_steps) if gt_steps else np.zeros((0, 2))
+    e = np.concatenate(est_steps) if est_steps else np.zeros((0, 2))
+    if len(g) < _MIN_MOVING_STEPS:
+        return {"motion_corr": float("nan"), "motion_gain": float("nan"), "moving_steps": float(len(g))}
+    gf, ef = g.ravel(), e.ravel()
+    corr = float(np.corrcoef(gf, ef)[0, 1]) if ef.std() > 0 and gf.std() > 0 else 0.0
+    gain = float(np.linalg.norm(e, axis=1).mean() / np.linalg.norm(g, axis=1).mean())
+    return {"motion_corr": corr, "motion_gain": gain, "moving_steps": float(len(g))}
