@@ -14,6 +14,7 @@ own time. Targets for the estimated-pose run: sensitivity >= 90%, <= 2 false ala
 
     python bench/bench_pose_endtoend.py                                 # 12 subjects x 2 x 5-7 min
     python bench/bench_pose_endtoend.py --subjects 6 --duration 60:90 --epochs 2   # a quick look
+    python bench/bench_pose_endtoend.py --variants mediapipe-unfiltered,mediapipe,gt   # MediaPipe's filter off
 """
 from __future__ import annotations
 
@@ -27,12 +28,25 @@ from pathlib import Path
 from bench_replication import cli
 
 
-def run_one(keypoints: str, data: Path, base: Path, args) -> dict:
-    run, cache = base / f"run-{keypoints}", base / f"cache-{keypoints}"
-    log = base / f"log-{keypoints}.txt"
+# The keypoint variants: what `train --keypoints` gets, and the [pose] settings of the run.
+VARIANTS = {
+    "mediapipe": ("mediapipe", ""),
+    # MediaPipe without its own landmark filter, which halves the jerks (README "Pose quality")
+    "mediapipe-unfiltered": ("mediapipe", "[pose]\nlandmark_smoothing = false\n"),
+    "gt": ("gt", ""),
+}
+
+
+def run_one(variant: str, data: Path, base: Path, args) -> dict:
+    run, cache = base / f"run-{variant}", base / f"cache-{variant}"
+    log = base / f"log-{variant}.txt"
+    keypoints, settings = VARIANTS[variant]
     times = {}
     if not (run / "run.json").exists():
         extra = ["--epochs", str(args.epochs)] if args.epochs else []
+        if settings:
+            (base / f"{variant}.toml").write_text(settings)
+            extra += ["--config", str(base / f"{variant}.toml")]
         times["train_s"] = cli("train", "--manifest", str(data / "manifest.csv"), "--preset", "tiny", "--mode", "full",
                                "--out", str(run), "--keypoints", keypoints, "--test-subjects", str(args.test_subjects),
                                "--device", "cpu", "--cache-dir", str(cache), "--interictal-per-ictal", "3",
@@ -41,7 +55,7 @@ def run_one(keypoints: str, data: Path, base: Path, args) -> dict:
         times["evaluate_s"] = cli("evaluate", str(run), "--device", "cpu", "--cache-dir", str(cache), log=log)
     ev = json.loads((run / "evaluation.json").read_text())
     e = ev["events"]
-    return {"keypoints": keypoints, "auroc": ev["segment"].get("auroc"), "f1": ev["segment"].get("f1"),
+    return {"keypoints": variant, "auroc": ev["segment"].get("auroc"), "f1": ev["segment"].get("f1"),
             "seizures": e["seizures"], "detected": e["detected"], "sensitivity": e["sensitivity"],
             "false_alarms_per_hour": e["false_alarms_per_hour"], "flagged_fraction": e["interictal_alarm_fraction"],
             "early_alarms": e.get("early_alarms", 0), "latency_eeg_median_s": e["latency_eeg_s"]["median"],
@@ -64,6 +78,8 @@ def main() -> int:
     ap.add_argument("--camera", default="ceiling")
     ap.add_argument("--epochs", type=int, default=0, help="0: the preset's default")
     ap.add_argument("--data", default=os.environ.get("SEMIOSCOPE_BENCH_DIR", "/tmp/semioscope-bench") + "/pose-e2e")
+    ap.add_argument("--variants", default="mediapipe,gt",
+                    help=f"keypoint variants, the first is checked against the targets ({', '.join(VARIANTS)})")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
     base = Path(args.data) / f"seed{args.seed}"
@@ -75,7 +91,11 @@ def main() -> int:
                 log=base / "log-synth.txt")
         print(f"synth: {t:.0f} s", flush=True)
     rows = []
-    for kp in ("mediapipe", "gt"):
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        ap.error(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
+    for kp in variants:
         t0 = time.perf_counter()
         rows.append(run_one(kp, data, base, args))
         print(f"{kp}: done in {time.perf_counter() - t0:.0f} s", flush=True)
