@@ -7,7 +7,15 @@ import pytest
 import torch
 
 from inference.baselines.frames import dense_flow, recording_frames
-from inference.baselines.models import METHODS, baseline_config, build_baseline, gaussian_weight, skeleton_adjacency
+from inference.baselines.models import (
+    METHODS,
+    POSITION_SCALE,
+    baseline_config,
+    build_baseline,
+    gaussian_weight,
+    motion_features,
+    skeleton_adjacency,
+)
 from inference.core.config import ClipConfig, EventConfig, PoseConfig, SegmentConfig, SplitConfig
 from inference.synth.generator import SynthConfig, generate_dataset
 from inference.training.baseline_run import BaselineInputs, run_baseline
@@ -52,6 +60,24 @@ def test_graph_and_gaussian_helpers():
     assert a.shape == (14, 14) and torch.allclose(a.sum(1), torch.ones(14))
     g = gaussian_weight(32)
     assert g.shape == (32, 32) and g[15:17, 15:17].min() > 0.9 and g[0, 0] < 0.03  # the joint bright, corners dark
+
+
+def test_vsvig_reads_joint_motion_at_a_scale_it_can_see():
+    t = torch.arange(6, dtype=torch.float32)
+    pos = torch.zeros(1, 2, 6, 3)
+    pos[0, 0, :, 0] = 0.40 + 0.01 * (-1) ** t  # a wrist jerking by 1% of the frame width
+    pos[0, 0, :, 1] = 0.70  # still in y
+    pos[0, 0, :, 2] = 1.0
+    pos[0, 1, :, :2] = 0.25  # a joint missing in frame 3
+    pos[0, 1, :, 2] = 1.0
+    pos[0, 1, 3, 2] = 0.0
+    f = motion_features(pos)
+    assert f.shape == (1, 2, 6, 5)
+    assert torch.allclose(f[0, 0, :, 0], 0.01 * POSITION_SCALE * (-1) ** t)  # centred, rescaled
+    assert torch.allclose(f[0, 0, :, 1], torch.zeros(6))  # where the joint sits is gone
+    assert torch.allclose(f[0, 0, 1:, 2].abs(), torch.full((5,), 0.02 * POSITION_SCALE))  # steps
+    assert f[0, 0, 0, 2] == 0  # no step into the first frame
+    assert torch.all(f[0, 1, 3, :4] == 0) and torch.all(f[0, 1, 4, 2:4] == 0)  # missing: no motion invented
 
 
 def test_flow_sees_motion_and_not_stillness():

@@ -3,7 +3,8 @@ descriptions (random initialisation; no weights are downloaded):
 
 - ``vsvig``: VSViG (a skeleton-based spatio-temporal graph network over joint patches), light
   variant: each joint's 32 px patch is weighted by a Gaussian centred on the joint (so the
-  background around it fades), embedded by a small CNN, then graph convolutions over the
+  background around it fades), embedded by a small CNN, with the joint's motion added
+  (``motion_features``), then graph convolutions over the
   skeleton's edges alternate with temporal convolutions; pooled over the valid joints and time.
 - ``frame3d``: an R(2+1)D network (3D convolutions factorised into spatial then temporal) on the
   whole frame, resized.
@@ -135,6 +136,22 @@ class _STBlock(nn.Module):
         return x + self.drop(torch.relu(z))
 
 
+POSITION_SCALE = 10.0  # joint motion is ~1% of the frame: rescaled so that it is not drowned
+
+
+def motion_features(positions: torch.Tensor) -> torch.Tensor:
+    """``[B, J, T, 3]`` (x/W, y/H, conf) -> ``[B, J, T, 5]``: each joint's track centred on its
+    window mean (motion, not where the bed is), its step from the previous frame, and the
+    confidence; coordinates x ``POSITION_SCALE``, zero where the joint is missing."""
+    pos = torch.nan_to_num(positions.float(), nan=0.0)
+    present = (pos[..., 2:3] > 0).float()
+    mean = (pos[..., :2] * present).sum(2, keepdim=True) / present.sum(2, keepdim=True).clamp(min=1.0)
+    centred = (pos[..., :2] - mean) * present
+    both = present[:, :, 1:] * present[:, :, :-1]
+    step = torch.cat([torch.zeros_like(centred[:, :, :1]), (centred[:, :, 1:] - centred[:, :, :-1]) * both], dim=2)
+    return torch.cat([centred * POSITION_SCALE, step * POSITION_SCALE, pos[..., 2:3]], dim=-1)
+
+
 class VSViGLite(nn.Module):
     """Input: joint clips ``[B, 14, T, 3, S, S]`` uint8, positions ``[B, 14, T, 3]``, mask ``[B, 14]``."""
 
@@ -147,7 +164,7 @@ class VSViGLite(nn.Module):
         self.embed = nn.Sequential(nn.Conv2d(3, c // 2, 3, 2, 1), nn.ReLU(), nn.Conv2d(c // 2, c, 3, 2, 1), nn.ReLU(),
                                    nn.AdaptiveAvgPool2d(1))
         self.joint_embed = nn.Parameter(torch.zeros(NUM_JOINTS, c))
-        self.position = nn.Linear(3, c)
+        self.position = nn.Linear(5, c)
         self.blocks = nn.ModuleList([_STBlock(c, cfg.dropout) for _ in range(cfg.graph_layers)])
         self.head = nn.Sequential(nn.LayerNorm(c), nn.Linear(c, 1))
 
@@ -159,8 +176,7 @@ class VSViGLite(nn.Module):
                                           align_corners=False).reshape(b, j, t, ch, *self.weight.shape)
         x = x * self.weight  # the joint's surroundings fade: the background barely reaches the model
         feats = self.embed(x.reshape(-1, ch, *self.weight.shape)).reshape(b, j, t, -1)
-        pos = positions.float() - positions.float().mean(dim=2, keepdim=True)  # motion, not where the bed is
-        x = feats + self.position(pos) + self.joint_embed[None, :, None, :]
+        x = feats + self.position(motion_features(positions)) + self.joint_embed[None, :, None, :]
         valid = mask.float()[:, :, None, None]
         x = x * valid
         for blk in self.blocks:
