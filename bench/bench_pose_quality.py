@@ -13,7 +13,7 @@ at 6 fps (``estimate_track``: the product's sampling and cleaning), and
 ``inference.pose.quality.evaluate_pose_many`` pools each backend x placement x blanket cell:
 detection rate, PCK@0.1 / PCK@0.2 of the torso length, jitter, and how well the estimate follows
 the true motion (``motion_corr``, ``motion_gain``: the jerks a seizure detector reads), overall
-and per joint. ``mediapipe unfiltered`` is MediaPipe with its landmark filter off. Only
+and per joint. ``mediapipe, landmark filter on`` is MediaPipe with its own filter on (off by default). Only
 joints the ground truth marks visible are scored; ``visible`` is their share of all joints.
 """
 from __future__ import annotations
@@ -65,8 +65,8 @@ def make_set(out: Path, placements: list[str], blankets: list[float], subjects: 
 def backends(onnx_model: str | None) -> list[tuple[str, PoseConfig]]:
     """The backends to run, each checked by starting it once; a missing one is skipped with a note."""
     wanted = [("mediapipe", lambda: PoseConfig(backend="mediapipe")),
-              # MediaPipe without its own landmark filter: does the filter cost the jerks?
-              ("mediapipe unfiltered", lambda: PoseConfig(backend="mediapipe", landmark_smoothing=False))]
+              # MediaPipe with its own landmark filter on (off by default): what does it cost the jerks?
+              ("mediapipe, landmark filter on", lambda: PoseConfig(backend="mediapipe", landmark_smoothing=True))]
     if onnx_model:
         wanted.append(("onnx", lambda: PoseConfig(backend="onnx", onnx_model=str(onnx_model))))
     else:

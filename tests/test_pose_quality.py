@@ -157,8 +157,16 @@ def test_cli_without_ground_truth_names_the_missing_file(tmp_path, capsys):
 def test_landmark_smoothing_is_a_pose_option_and_part_of_the_cache_key():
     p = argparse.ArgumentParser()
     add_arguments(p)
+    default = pose_config_from_args(p.parse_args(["v.mp4"]))
+    on = pose_config_from_args(p.parse_args(["v.mp4", "--landmark-smoothing"]))
     off = pose_config_from_args(p.parse_args(["v.mp4", "--no-landmark-smoothing"]))
-    on = pose_config_from_args(p.parse_args(["v.mp4"]))
-    assert on.landmark_smoothing is True and off.landmark_smoothing is False
-    assert MediaPipePoseBackend(off).params()["smooth_landmarks"] is False
-    assert MediaPipePoseBackend(PoseConfig()).params()["smooth_landmarks"] is True
+    assert default.landmark_smoothing is False and on.landmark_smoothing is True and off.landmark_smoothing is False
+    assert MediaPipePoseBackend(PoseConfig()).params()["smooth_landmarks"] is False  # the filter halves jerks
+    assert MediaPipePoseBackend(on).params()["smooth_landmarks"] is True
+    assert MediaPipePoseBackend(PoseConfig(landmark_smoothing=True), smooth_landmarks=False).params()["smooth_landmarks"] is False
+
+
+def test_runs_stored_before_the_option_keep_the_filter_they_were_trained_with():
+    assert PoseConfig.from_run({"backend": "mediapipe", "min_confidence": 0.3}).landmark_smoothing is True
+    assert PoseConfig.from_run({"backend": "mediapipe", "landmark_smoothing": False}).landmark_smoothing is False
+    assert PoseConfig.from_dict({"backend": "mediapipe"}).landmark_smoothing is False  # a new config: the default

@@ -69,9 +69,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-complexity", type=int, choices=(0, 1, 2), help="MediaPipe model (default 1)")
     p.add_argument("--min-confidence", type=float, help="joints below this confidence are missing (default 0.3)")
     p.add_argument("--smooth", action="store_true", help="zero-phase low-pass smoothing (only above 2x the cutoff rate)")
-    p.add_argument("--no-landmark-smoothing", action="store_true",
-                   help="MediaPipe: turn off its own landmark filter, which damps and lags fast jerks "
-                        "([pose] landmark_smoothing in --config)")
+    smoothing = p.add_mutually_exclusive_group()
+    smoothing.add_argument("--landmark-smoothing", dest="landmark_smoothing", action="store_true", default=None,
+                           help="MediaPipe: turn on its own landmark filter (steadier overlay, but it halves "
+                                "fast jerks; off by default; [pose] landmark_smoothing in --config)")
+    smoothing.add_argument("--no-landmark-smoothing", dest="landmark_smoothing", action="store_false",
+                           help="MediaPipe: its landmark filter off (the default)")
     p.add_argument("--workers", type=int, default=0, metavar="K",
                    help="pose processes per video on a cache miss (default: cores - 1, but 1 for onnx, "
                         "whose model uses every core or the GPU; 1 = this process)")
@@ -99,8 +102,8 @@ def pose_config_from_args(args: argparse.Namespace):
         changes["min_confidence"] = args.min_confidence
     if getattr(args, "smooth", False):
         changes["smoothing"] = True
-    if getattr(args, "no_landmark_smoothing", False):
-        changes["landmark_smoothing"] = False
+    if getattr(args, "landmark_smoothing", None) is not None:
+        changes["landmark_smoothing"] = args.landmark_smoothing
     return cfg.replace(**changes)
 
 

@@ -131,7 +131,7 @@ def evaluate_run(run_dir: str | Path, manifest=None, cache_dir: Optional[str | P
     for w in check_stored_split(split, manifest, str(run_json_path(run_dir))):  # before any decoding
         log(f"warning: {w}")
     seg = loaded.segment_config
-    data = prepare_data(manifest, seg, loaded.clip_config, SplitConfig(), PoseConfig.from_dict(rc.get("pose")),
+    data = prepare_data(manifest, seg, loaded.clip_config, SplitConfig(), PoseConfig.from_run(rc.get("pose")),
                         rc.get("keypoint_source", "gt"), cache_dir, split=split, roles=("test",),
                         progress=progress, cancel=cancel, log=log)
     test = data.test

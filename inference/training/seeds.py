@@ -46,7 +46,7 @@ def evaluate_seeds(run_dir: str | Path, n_seeds: int, manifest=None, cache_dir: 
             log(f"training seed {seed} -> {sub}")
             train_run(manifest, sub, tcfg.replace(seed=seed), SegmentConfig.from_dict(rc["segments"]),
                       ClipConfig.from_dict(rc["clips"]), SplitConfig(), EventConfig.from_dict(rc["events"]),
-                      PoseConfig.from_dict(rc.get("pose")), cache_dir, resume=state.exists(),
+                      PoseConfig.from_run(rc.get("pose")), cache_dir, resume=state.exists(),
                       log=log, cancel=cancel, split=SubjectSplit.from_dict(rc["split"]))
         results.append(evaluate_run(sub, manifest, cache_dir, device, progress, log, cancel, write=True,
                                     events=events))
