@@ -13,7 +13,7 @@ from app_helpers import make_tiny_run
 
 from inference.analysis.batch import analyze_video
 from inference.analysis.engine import AnalysisEngine
-from inference.analysis.settings import EngineConfig, NoPersonError, partial_path_for
+from inference.analysis.settings import EngineConfig, NoPersonError, keypoint_identity, partial_path_for
 from inference.core.config import ClipConfig, EventConfig, SegmentConfig
 from inference.core.device import DeviceChoice, model_cpu_threads, usable_cores
 from inference.core.errors import Cancelled, InputFileError
@@ -307,3 +307,19 @@ def test_mediapipe_pose_is_cached_between_runs(tmp_path):
     list(second)
     assert second.stats["pose_s"] == 0.0  # keypoints came from the cache
     np.testing.assert_allclose(second.result.prob, first.result.prob, atol=1e-6)
+
+
+def test_the_engine_poses_as_the_run_was_trained(tmp_path):
+    """MediaPipe's landmark filter is part of what a model learned from: the analysis follows the run."""
+    class NewRun(MotionModel):
+        run_config = {**MotionModel.run_config, "pose": {"backend": "mediapipe", "landmark_smoothing": False}}
+
+    class OldRun(MotionModel):  # stored before the setting existed: trained with the filter on
+        run_config = {**MotionModel.run_config, "pose": {"backend": "mediapipe"}}
+
+    for model, filtered in ((NewRun(), False), (OldRun(), True)):
+        engine = AnalysisEngine(model, EngineConfig(batch_size=4))
+        assert engine.config.pose.landmark_smoothing is filtered
+        identity, _, backend = keypoint_identity(engine.config, tmp_path / "v.mp4")
+        backend.close()
+        assert identity["params"]["smooth_landmarks"] is filtered

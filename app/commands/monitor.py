@@ -125,6 +125,7 @@ def settings_from(args) -> LiveSettings:
 def open_model_and_keypoints(args, settings: LiveSettings):
     """(the run, the keypoint provider, its identity) named by the command line."""
     model = load_run(args.model, device=args.device)
+    settings.pose = settings.pose.as_trained(model.run_config.get("pose"))  # pose as the run was trained
     keypoints, identity = open_keypoints(args.keypoints, args.source, float(model.segment_config.fps), settings.pose)
     return model, keypoints, identity
 

@@ -1,6 +1,7 @@
 """The analysis engine: one loaded model analysing whole videos (``inference.analysis.run`` does the work)."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -27,7 +28,8 @@ class AnalysisEngine:
 
     def __init__(self, model: WindowModel, config: EngineConfig = EngineConfig()):
         self.model = model
-        self.config = config
+        # Pose as the run was trained (analyze, the window, Ray workers all come through here).
+        self.config = dataclasses.replace(config, pose=config.pose.as_trained(model.run_config.get("pose")))
         self._forecaster = None  # (classifier, forecast.json), loaded on first use
 
     def forecast_trace(self, video_path: str | Path, progress: Optional[ProgressFn] = None,

@@ -81,6 +81,11 @@ class PoseConfig(DictMixin):
         ``landmark_smoothing`` existed ran MediaPipe with its filter on: they keep it."""
         return cls.from_dict({"landmark_smoothing": True, **(data or {})})
 
+    def as_trained(self, run_pose: dict[str, Any] | None) -> "PoseConfig":
+        """These settings, posing as the run (its ``run.json`` pose section) was trained: whether
+        MediaPipe's landmark filter ran is part of what the model learned from."""
+        return self.replace(landmark_smoothing=PoseConfig.from_run(run_pose).landmark_smoothing)
+
 
 @dataclass(frozen=True)
 class ClipConfig(DictMixin):

@@ -117,14 +117,20 @@ def _pair(estimate: KeypointTrack, truth: KeypointTrack, min_confidence: float) 
     return _Pairs(est_xy, gt_xy, found, visible, torso)
 
 
+def _scored(p: _Pairs, joints: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(scored, found)`` ``[T, len(joints)]``: joints the truth shows (with a torso to scale by),
+    and those of them the estimate has."""
+    scored = p.visible[:, joints] & np.isfinite(p.torso)[:, None]
+    return scored, p.found[:, joints] & scored
+
+
 def _stats(p: _Pairs, joints: Sequence[int], thresholds: Sequence[float]) -> dict[str, float]:
-    vis = p.visible[:, joints] & np.isfinite(p.torso)[:, None]
+    vis, found = _scored(p, joints)
     n = int(vis.sum())
     out: dict[str, float] = {"visible_samples": float(n)}
     if n == 0:
         out.update({"detection_rate": float("nan"), **{f"pck@{a:g}": float("nan") for a in thresholds}})
         return out
-    found = p.found[:, joints] & vis
     err = np.linalg.norm(p.est[:, joints] - p.gt[:, joints], axis=2) / p.torso[:, None]
     out["detection_rate"] = float(found.sum() / n)
     for a in thresholds:
@@ -160,8 +166,7 @@ def _jitter(matched: Sequence[_Pairs], joints: Sequence[int]) -> float:
     two recordings), pooled."""
     steps = []
     for m in matched:
-        vis = m.visible[:, joints] & np.isfinite(m.torso)[:, None]
-        found = m.found[:, joints] & vis
+        _, found = _scored(m, joints)
         delta = (m.est[:, joints] - m.gt[:, joints]) / m.torso[:, None, None]
         both = found[1:] & found[:-1]
         steps.append(np.linalg.norm(delta[1:] - delta[:-1], axis=2)[both])
@@ -173,8 +178,7 @@ def _motion(matched: Sequence[_Pairs], joints: Sequence[int]) -> dict[str, float
     """``motion_corr`` and ``motion_gain`` (module docstring) over the steps where the truth moves."""
     est_steps, gt_steps = [], []
     for m in matched:
-        vis = m.visible[:, joints] & np.isfinite(m.torso)[:, None]
-        found = m.found[:, joints] & vis
+        _, found = _scored(m, joints)
         scale = m.torso[1:, None, None]
         d_gt = (m.gt[1:, joints] - m.gt[:-1, joints]) / scale  # [T-1, J, 2] in torso lengths
         d_est = (m.est[1:, joints] - m.est[:-1, joints]) / scale
