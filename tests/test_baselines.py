@@ -158,6 +158,10 @@ def test_benchmark_cli_runs_every_method_on_one_split_and_resumes(small_split, t
     md = (out / "benchmark.md").read_text()
     assert "| Random Chance |" in md and "| One-Class Classifier |" in md and "VSViG" in md
     assert "Which methods learned the room" in md
+    assert "Latency from clinical onset" in md and "| Minutes per run |" in md
+    assert summary["compute_s"] == pytest.approx(sum(
+        json.loads((out / m / "seed_0" / "result.json").read_text())["seconds"] for m in ("cja", "vsvig")), abs=0.2)
+    assert summary["test_set"]["seizures"] >= 1 and summary["test_set"]["interictal_hours"] >= 0
     capsys.readouterr()
     assert main(args) == 0  # resumed: nothing trains again
     assert "epoch 1/1" not in capsys.readouterr().err

@@ -43,7 +43,7 @@ ALL_METHODS = (CJA, *METHODS)
 LABELS = {CJA: "Proposed (cross-joint attention)", "vsvig": "VSViG (joint patches, graph)",
           "frame3d": "R(2+1)D on frames", "flow3d": "R(2+1)D on optical flow"}
 SEGMENT_KEYS = ("accuracy", "auroc", "auprc", "f1", "precision", "recall")
-EVENT_KEYS = ("sensitivity", "false_alarms_per_hour", "interictal_alarm_fraction")
+EVENT_KEYS = ("sensitivity", "false_alarms_per_hour", "interictal_alarm_fraction", "latency_clinical_median_s")
 CJA_PRESET = {"tiny": "tiny", "paper": "vivit-b"}
 
 
@@ -67,6 +67,7 @@ def _brief(result: dict[str, Any]) -> dict[str, Any]:
             "baselines": result.get("baselines", {}), "events_config": result.get("events_config"),
             "events": {"seizures": ev["seizures"], "detected": ev["detected"], "sensitivity": ev["sensitivity"],
                        "false_alarms": ev["false_alarms"], "false_alarms_per_hour": ev["false_alarms_per_hour"],
+                       "interictal_hours": ev.get("interictal_hours"),
                        "interictal_alarm_fraction": ev["interictal_alarm_fraction"],
                        "latency_clinical_median_s": ev["latency_clinical_s"]["median"]},
             "degenerate": bool(result.get("operating_point", {}).get("degenerate"))}
@@ -162,7 +163,7 @@ def summarise(results: dict[str, list[dict[str, Any]]], with_swapped: bool) -> d
     for method, rows in results.items():
         if not rows:
             continue
-        entry = {"n": len(rows)}
+        entry = {"n": len(rows), "seconds": mean_sd(rows, ("seconds",))["seconds"]}
         for part in ("matched", "swapped") if with_swapped else ("matched",):
             got = [r[part] for r in rows if part in r]
             entry[part] = {"segment": mean_sd([g["segment"] for g in got], SEGMENT_KEYS),
@@ -173,15 +174,44 @@ def summarise(results: dict[str, list[dict[str, Any]]], with_swapped: bool) -> d
         if with_swapped:
             entry["auroc_drop"] = entry["matched"]["segment"]["auroc"]["mean"] - entry["swapped"]["segment"]["auroc"]["mean"]
         table[method] = entry
-    return {"methods": table}
+    every = [r for rows in results.values() for r in rows]
+    return {"methods": table, "compute_s": round(sum(r.get("seconds", 0.0) for r in every), 1),
+            "test_set": _test_set(every)}
+
+
+def _test_set(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How much the event level rests on: seizures and interictal hours of the test recordings
+    (the same for every run; hours only in results written since they were recorded)."""
+    if not rows:
+        return {}
+    ev = rows[0]["matched"]["events"]
+    return {"seizures": ev.get("seizures"), "interictal_hours": ev.get("interictal_hours")}
+
+
+def _percent(stat: dict[str, float]) -> str:
+    """A fraction's mean ± sd as percent: ``24.1 ± 3.2%``."""
+    scaled = {k: v * 100 if k in ("mean", "sd") else v for k, v in stat.items()}
+    text = fmt_pm(scaled, 1)
+    return text if text == "n/a" else text + "%"
 
 
 def benchmark_markdown(summary: dict[str, Any]) -> str:
     parts = ("matched", "swapped") if summary.get("test_manifest") else ("matched",)
     lines = [f"# Benchmark on `{summary['manifest']}`", "",
              f"Preset {summary['preset']}, seeds {', '.join(map(str, summary['seeds']))} (mean ± sd), test "
-             f"subjects {', '.join(summary['split'].get('test', []))}; wall time {summary['wall_s'] / 60:.1f} min."]
+             f"subjects {', '.join(summary['split'].get('test', []))}; the runs took "
+             f"{summary.get('compute_s', 0.0) / 60:.1f} min in all (summed over runs, earlier invocations "
+             f"included), this invocation {summary['wall_s'] / 60:.1f} min."]
     methods = summary["methods"]
+    lines += ["", "| Method | Minutes per run |", "|---|---|"]
+    lines += [f"| {LABELS[m]} | {fmt_pm({k: v / 60 if k != 'n' else v for k, v in e['seconds'].items()}, 1)} |"
+              for m, e in methods.items()]
+    test = summary.get("test_set") or {}
+    hours = test.get("interictal_hours")
+    if test.get("seizures") is not None:
+        lines += ["", f"The event level rests on {test['seizures']} test seizures"
+                  + (f" and {hours:.2f} interictal hours (one false alarm = {1 / hours:.2f}/h)" if hours else "")
+                  + "."]
     for part in parts:
         title = "the training manifest's test subjects" if part == "matched" else \
             f"the same subjects in `{summary['test_manifest']}` (rooms swapped)"
@@ -194,12 +224,13 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
         for method, entry in methods.items():
             s = entry[part]["segment"]
             lines.append(f"| {LABELS[method]} | " + " | ".join(fmt_pm(s[k]) for k in SEGMENT_KEYS) + " |")
-        lines += ["", "| Method | Sensitivity | False alarms / h | Interictal time under alarm | Degenerate runs |",
-                  "|---|---|---|---|---|"]
+        lines += ["", "| Method | Sensitivity | False alarms / h | Interictal time under alarm | "
+                      "Latency from clinical onset (median, s) | Degenerate runs |", "|---|---|---|---|---|---|"]
         for method, entry in methods.items():
             e = entry[part]["events"]
             lines.append(f"| {LABELS[method]} | {fmt_pm(e['sensitivity'])} | {fmt_pm(e['false_alarms_per_hour'], 2)} | "
-                         f"{fmt_pm(e['interictal_alarm_fraction'])} | {entry[part]['degenerate']}/{entry['n']} |")
+                         f"{_percent(e['interictal_alarm_fraction'])} | {fmt_pm(e['latency_clinical_median_s'], 1)} | "
+                         f"{entry[part]['degenerate']}/{entry['n']} |")
     if "swapped" in parts:
         lines += ["", "## Which methods learned the room", ""]
         for method, entry in methods.items():
