@@ -15,10 +15,12 @@ own time. Targets for the estimated-pose run: sensitivity >= 90%, <= 2 false ala
     python bench/bench_pose_endtoend.py                                 # 12 subjects x 2 x 5-7 min
     python bench/bench_pose_endtoend.py --subjects 6 --duration 60:90 --epochs 2   # a quick look
     python bench/bench_pose_endtoend.py --variants mediapipe,mediapipe-filtered,gt   # also with MediaPipe's filter on
+    python bench/bench_pose_endtoend.py --subjects 16 --val-subjects 4 --data /tmp/e2e16   # more validation data
 """
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
@@ -44,6 +46,7 @@ def run_one(variant: str, data: Path, base: Path, args) -> dict:
     times = {}
     if not (run / "run.json").exists():
         extra = ["--epochs", str(args.epochs)] if args.epochs else []
+        extra += ["--val-subjects", str(args.val_subjects)] if args.val_subjects else []
         if settings:
             (base / f"{variant}.toml").write_text(settings)
             extra += ["--config", str(base / f"{variant}.toml")]
@@ -72,6 +75,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=4141, help="a seed never used in development")
     ap.add_argument("--subjects", type=int, default=12)
     ap.add_argument("--test-subjects", type=int, default=4)
+    ap.add_argument("--val-subjects", type=int, default=0, help="validation subjects (0: the split's default)")
     ap.add_argument("--size", default="320x240")
     ap.add_argument("--duration", default="300:420")
     ap.add_argument("--recordings", default="2:2")
@@ -90,6 +94,11 @@ def main() -> int:
                 "--duration", args.duration, "--recordings", args.recordings, "--camera", args.camera,
                 log=base / "log-synth.txt")
         print(f"synth: {t:.0f} s", flush=True)
+    with open(data / "manifest.csv", newline="") as fh:
+        held = len({row["subject_id"] for row in csv.DictReader(fh)})
+    if held != args.subjects:  # the folder is keyed by seed only: never mix two sets silently
+        ap.error(f"{data / 'manifest.csv'} holds {held} subjects, not --subjects {args.subjects}; "
+                 f"choose another --data folder")
     rows = []
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     unknown = [v for v in variants if v not in VARIANTS]
@@ -100,7 +109,8 @@ def main() -> int:
         rows.append(run_one(kp, data, base, args))
         print(f"{kp}: done in {time.perf_counter() - t0:.0f} s", flush=True)
     print(f"\n{args.subjects} subjects (seed {args.seed}, {args.camera} camera, {args.size}, {args.duration} s x "
-          f"{args.recordings} recordings), tiny/full, {args.test_subjects} test subjects:")
+          f"{args.recordings} recordings), tiny/full, {args.test_subjects} test subjects"
+          + (f", {args.val_subjects} validation subjects:" if args.val_subjects else ":"))
     print("| keypoints | AUROC | F1 | sensitivity | FA / h | flagged | early alarms | latency EEG / clinical "
           "(median) | train s | evaluate s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
