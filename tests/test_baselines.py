@@ -165,6 +165,9 @@ def test_benchmark_cli_runs_every_method_on_one_split_and_resumes(small_split, t
     capsys.readouterr()
     assert main(args) == 0  # resumed: nothing trains again
     assert "epoch 1/1" not in capsys.readouterr().err
+    assert json.loads((out / "vsvig" / "seed_0" / "result.json").read_text())["preset"] == "tiny"  # auto on a CPU
+    assert main(args + ["--preset", "paper"]) != 0  # one folder, one preset: never mixed in a table
+    assert "trained with preset 'tiny', not 'paper'" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["benchmark", str(manifest.path), "--out", str(out), "--methods", "cja,resnet"])
     assert exc.value.code == 2 and "unknown method(s) resnet" in capsys.readouterr().err

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from inference.core.device import choose_device
 from inference.core.errors import SemioscopeError
 from inference.core.progress import cli_log, cli_progress
 from inference.dataset.manifest import load_manifest
@@ -37,7 +38,9 @@ e.g. the room-bias experiment: train on `synth --room-bias train`, test on `synt
 swapped` made with the same seed; the drop from the matched to the swapped rows shows which
 methods learned the room instead of the patient.
 
-Presets: tiny (CPU) and paper (the papers' sizes: cja is vivit-b, for a GPU).
+Presets: tiny (CPU) and paper (the papers' sizes: cja is vivit-b, for a GPU); auto, the default,
+takes paper where --device resolves to CUDA and tiny otherwise. A benchmark folder keeps one
+preset: resuming it with another is refused.
 
 examples:
   semioscope benchmark data/synth/manifest.csv --out bench/table1 --seeds 5
@@ -64,7 +67,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"methods to run (default all: {','.join(ALL_METHODS)})")
     p.add_argument("--seeds", type=int, default=5, metavar="N", help="training seeds per method (default 5)")
     p.add_argument("--seed", type=int, default=0, help="first training seed (default 0)")
-    p.add_argument("--preset", default="tiny", choices=("tiny", "paper"), help="model sizes (default tiny)")
+    p.add_argument("--preset", default="auto", choices=("auto", "tiny", "paper"),
+                   help="model sizes: auto (paper on a GPU, tiny on a CPU; default), tiny or paper")
     p.add_argument("--test-manifest", metavar="M2", help="also evaluate on these recordings of the same test subjects")
     p.add_argument("--keypoints", default="gt", help="keypoints for cja and vsvig: gt, mediapipe, or a folder (gt)")
     p.add_argument("--epochs", type=int, default=15, help="maximum epochs per run (default 15)")
@@ -91,11 +95,14 @@ def run(args) -> int:
     manifest = load_manifest(args.manifest)
     test_manifest = load_manifest(args.test_manifest) if args.test_manifest else None
     plan_split(manifest, split, n_val=args.val_subjects, need_test=True)  # fails at once with the remedy
+    preset = args.preset
+    if preset == "auto":
+        preset = "paper" if choose_device(args.device).is_cuda else "tiny"
     tcfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, keypoints=args.keypoints,
                        device=args.device, threads=args.threads, interictal_per_ictal=args.interictal_per_ictal,
                        val_interictal_per_ictal=args.val_interictal_per_ictal)
     with cli_progress("benchmark", unit="run") as bar:
-        summary = run_benchmark(manifest, args.out, args.methods, args.seeds, args.preset, tcfg, cfg.segments,
+        summary = run_benchmark(manifest, args.out, args.methods, args.seeds, preset, tcfg, cfg.segments,
                                 cfg.clips, split, cfg.events, cfg.pose, args.cache_dir, test_manifest,
                                 log=cli_log, progress=bar, n_val=args.val_subjects)
     for method, entry in summary["methods"].items():
@@ -104,5 +111,5 @@ def run(args) -> int:
               f"sensitivity {m['events']['sensitivity']['mean']:.3f}, "
               f"{m['events']['false_alarms_per_hour']['mean']:.2f} FA/h"
               + (f"; swapped rooms AUROC drop {entry['auroc_drop']:+.3f}" if "auroc_drop" in entry else ""))
-    print(f"table: {args.out}/benchmark.md ({summary['wall_s'] / 60:.1f} min)")
+    print(f"table: {args.out}/benchmark.md, preset {preset} ({summary['wall_s'] / 60:.1f} min)")
     return 0

@@ -104,11 +104,15 @@ def run_benchmark(manifest: Manifest, out: str | Path, methods: tuple[str, ...] 
         folder = out / method / f"seed_{seed}"
         done = folder / "result.json"
         if done.exists():
-            results[method].append(json.loads(done.read_text("utf-8")))
+            kept = json.loads(done.read_text("utf-8"))
+            if kept.get("preset", preset) != preset:  # results written before presets were recorded pass
+                raise SemioscopeError(f"{done}: this result was trained with preset {kept['preset']!r}, not "
+                                      f"{preset!r}; one benchmark folder holds one preset (choose another --out)")
+            results[method].append(kept)
             continue
         folder.mkdir(parents=True, exist_ok=True)
         t1 = time.perf_counter()
-        row: dict[str, Any] = {"method": method, "seed": seed}
+        row: dict[str, Any] = {"method": method, "seed": seed, "preset": preset}
         if method == CJA:
             run_dir = folder / "run"
             train_run(manifest, run_dir, tcfg.replace(seed=seed), seg, clips, split_cfg, events, pose, cache_dir,
