@@ -20,7 +20,6 @@ own time. Targets for the estimated-pose run: sensitivity >= 90%, <= 2 false ala
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -28,6 +27,8 @@ import time
 from pathlib import Path
 
 from bench_replication import cli
+
+from inference.dataset.manifest import load_manifest
 
 
 # The keypoint variants: what `train --keypoints` gets, and the [pose] settings of the run.
@@ -94,8 +95,7 @@ def main() -> int:
                 "--duration", args.duration, "--recordings", args.recordings, "--camera", args.camera,
                 log=base / "log-synth.txt")
         print(f"synth: {t:.0f} s", flush=True)
-    with open(data / "manifest.csv", newline="") as fh:
-        held = len({row["subject_id"] for row in csv.DictReader(fh)})
+    held = len(load_manifest(data / "manifest.csv").subjects)
     if held != args.subjects:  # the folder is keyed by seed only: never mix two sets silently
         ap.error(f"{data / 'manifest.csv'} holds {held} subjects, not --subjects {args.subjects}; "
                  f"choose another --data folder")

@@ -31,16 +31,21 @@ TARGETS = {"sensitivity": (">=", 0.90), "false_alarms_per_hour": ("<=", 2.0),
            "flagged_fraction": ("<=", 0.05), "latency_clinical_median_s": ("<=", 10.0)}
 
 
-def cli(*args: str, log: Path) -> float:
-    """Run one `semioscope` command; its output goes to ``log``. Returns the wall time."""
+def cli(*args: str, log: Path | None) -> float:
+    """Run one `semioscope` command; its output goes to ``log``, or to this terminal (progress
+    bars included) when ``log`` is None. Returns the wall time."""
     t0 = time.perf_counter()
     cmd = [sys.executable, "-m", "app", *args]
-    with open(log, "a") as fh:
-        fh.write("$ semioscope " + " ".join(args) + "\n")
-        fh.flush()
-        rc = subprocess.call(cmd, stdout=fh, stderr=subprocess.STDOUT)
+    if log is None:
+        print("$ semioscope " + " ".join(args), flush=True)
+        rc = subprocess.call(cmd)
+    else:
+        with open(log, "a") as fh:
+            fh.write("$ semioscope " + " ".join(args) + "\n")
+            fh.flush()
+            rc = subprocess.call(cmd, stdout=fh, stderr=subprocess.STDOUT)
     if rc != 0:
-        raise SystemExit(f"semioscope {args[0]} failed (exit {rc}); see {log}")
+        raise SystemExit(f"semioscope {args[0]} failed (exit {rc})" + (f"; see {log}" if log else ""))
     return time.perf_counter() - t0
 
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from bench_replication import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,21 +36,12 @@ SETS = {
 }
 
 
-def semioscope(*args: str) -> float:
-    """Run one CLI command with its output on this terminal; returns its wall time."""
-    t0 = time.perf_counter()
-    print("$ semioscope " + " ".join(args), flush=True)
-    rc = subprocess.call([sys.executable, "-m", "app", *args], cwd=ROOT)
-    if rc != 0:
-        raise SystemExit(f"semioscope {args[0]} failed (exit {rc})")
-    return time.perf_counter() - t0
-
-
 def synth(folder: Path, spec: dict, room: str | None) -> Path:
     manifest = folder / "manifest.csv"
     if not manifest.exists():
         extra = ["--room-bias", room] if room else []
-        secs = semioscope("synth", str(folder), *COMMON, "--seed", spec["seed"], "--duration", spec["duration"], *extra)
+        secs = cli("synth", str(folder), *COMMON, "--seed", spec["seed"], "--duration", spec["duration"], *extra,
+                   log=None)
         print(f"synth {folder.name}: {secs:.0f} s", flush=True)
     return manifest
 
@@ -73,8 +64,8 @@ def main(argv=None) -> int:
         extra = ["--test-manifest", str(swapped)]
     else:
         train, extra = synth(data / "default", spec, None), []
-    semioscope("benchmark", str(train), "--out", str(out), "--methods", args.methods, "--seeds", str(args.seeds),
-               "--epochs", str(args.epochs), "--preset", "tiny", *extra)
+    cli("benchmark", str(train), "--out", str(out), "--methods", args.methods, "--seeds", str(args.seeds),
+        "--epochs", str(args.epochs), "--preset", "tiny", *extra, log=None)
     print((out / "benchmark.md").read_text("utf-8"))
     return 0
 

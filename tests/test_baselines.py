@@ -168,6 +168,11 @@ def test_benchmark_cli_runs_every_method_on_one_split_and_resumes(small_split, t
     assert json.loads((out / "vsvig" / "seed_0" / "result.json").read_text())["preset"] == "tiny"  # auto on a CPU
     assert main(args + ["--preset", "paper"]) != 0  # one folder, one preset: never mixed in a table
     assert "trained with preset 'tiny', not 'paper'" in capsys.readouterr().err
+    kept = out / "vsvig" / "seed_0" / "result.json"
+    text = kept.read_text()
+    kept.write_text(text[: len(text) // 2])  # a damaged result is named, not trained over
+    assert main(args) == 2 and f"{kept}: not a readable benchmark result" in capsys.readouterr().err
+    assert kept.read_text() == text[: len(text) // 2]
     with pytest.raises(SystemExit) as exc:
         main(["benchmark", str(manifest.path), "--out", str(out), "--methods", "cja,resnet"])
     assert exc.value.code == 2 and "unknown method(s) resnet" in capsys.readouterr().err

@@ -104,7 +104,7 @@ def run_benchmark(manifest: Manifest, out: str | Path, methods: tuple[str, ...] 
         folder = out / method / f"seed_{seed}"
         done = folder / "result.json"
         if done.exists():
-            kept = json.loads(done.read_text("utf-8"))
+            kept = _kept_result(done)
             if kept.get("preset", preset) != preset:  # results written before presets were recorded pass
                 raise SemioscopeError(f"{done}: this result was trained with preset {kept['preset']!r}, not "
                                       f"{preset!r}; one benchmark folder holds one preset (choose another --out)")
@@ -150,6 +150,18 @@ def run_benchmark(manifest: Manifest, out: str | Path, methods: tuple[str, ...] 
     return summary
 
 
+def _kept_result(path: Path) -> dict[str, Any]:
+    """A finished (method, seed) result; a damaged one (say, a bad merge of results kept in git)
+    is named, never silently retrained over."""
+    try:
+        kept = json.loads(path.read_text("utf-8"))
+        kept["matched"]["segment"]["auroc"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SemioscopeError(f"{path}: not a readable benchmark result ({type(exc).__name__}: {exc}); "
+                              f"restore it, or delete it to train that run again") from exc
+    return kept
+
+
 def _fixed_split(manifest: Manifest, split_cfg: SplitConfig, n_val: Optional[int], path: Path,
                  log: Callable[[str], None]) -> SubjectSplit:
     """The benchmark's one split: planned once and stored, so every method and rerun uses it."""
@@ -192,10 +204,14 @@ def _test_set(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"seizures": ev.get("seizures"), "interictal_hours": ev.get("interictal_hours")}
 
 
+def _scaled(stat: dict[str, float], factor: float) -> dict[str, float]:
+    """A ``mean_sd`` entry in other units (seconds as minutes, a fraction as percent)."""
+    return {k: v * factor if k in ("mean", "sd") else v for k, v in stat.items()}
+
+
 def _percent(stat: dict[str, float]) -> str:
     """A fraction's mean ± sd as percent: ``24.1 ± 3.2%``."""
-    scaled = {k: v * 100 if k in ("mean", "sd") else v for k, v in stat.items()}
-    text = fmt_pm(scaled, 1)
+    text = fmt_pm(_scaled(stat, 100.0), 1)
     return text if text == "n/a" else text + "%"
 
 
@@ -208,7 +224,7 @@ def benchmark_markdown(summary: dict[str, Any]) -> str:
              f"included), this invocation {summary['wall_s'] / 60:.1f} min."]
     methods = summary["methods"]
     lines += ["", "| Method | Minutes per run |", "|---|---|"]
-    lines += [f"| {LABELS[m]} | {fmt_pm({k: v / 60 if k != 'n' else v for k, v in e['seconds'].items()}, 1)} |"
+    lines += [f"| {LABELS[m]} | {fmt_pm(_scaled(e['seconds'], 1 / 60), 1)} |"
               for m, e in methods.items()]
     test = summary.get("test_set") or {}
     hours = test.get("interictal_hours")
