@@ -3,7 +3,6 @@ seizure recordings in room A and seizure-free ones in room B, ``swapped`` the re
 room changes, and without the option the output is what it was. Tiny frames, short recordings."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -23,17 +22,25 @@ SEED = 9
 TINY = SynthConfig(size=(96, 72), fps=10.0, recordings_per_subject=(2, 2), duration_s=(20.0, 24.0),
                    seizure_probability=0.5, night_fraction=0.5, staff_probability=0.5)
 
-# sha256 of the raw frames + keypoints + visibility of each recording of the TINY set (seed 9) as
-# drawn by the generator BEFORE room_bias existed: computed with the committed code (`git archive
-# HEAD inference` on PYTHONPATH) and again after the change, identical. Also checked then: a 3-subject
-# set, a 14 s ceiling and a 6 s corner+EEG recording gave the same mp4, keypoints, annotations,
-# EDF and manifest bytes before and after the change.
-BEFORE = {
-    "sub01_r1": "08a5b4a9399a0e8da0f42d2a90ba85cfce9157634b9fc9ea468f6fd214205575",
-    "sub01_r2": "854a275182bcb50e724d943356a28788f87c6e55c48a08e1c0c6c57a1afa4ccc",
-    "sub02_r1": "7288af19a23f63e4eddad6ebc6c4d169909fabd844909ec4bf756bae0a826ed2",
-    "sub02_r2": "b3a9cc826f3c9aa76f7a99c8ff6796519d8d8ff86b812f4f0f10dc14750f1899",
-}
+# What the generator draws for the TINY set (seed 9) without room_bias: each recording's keypoints,
+# visibility and its frames averaged over time in 8x8-pixel blocks. Until 2026-12 this was a sha256
+# of the raw frames, taken before room_bias existed and matched after it was added; but the
+# rendered pixels differ in their last bit between CPUs (the same code failed that hash on another
+# machine), so the reference is now these arrays, written by the same code that matched the hash,
+# compared with tolerances far below any change of scene, posture or movement.
+BEFORE = Path(__file__).with_name("data") / "synth_frames_seed9.npz"
+
+
+def _frame_fingerprint(scene: RecordingScene) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(keypoints [N, 14, 2], visibility [N, 14], frames averaged over time in 8x8 blocks)."""
+    keypoints, visible, blocks = [], [], 0.0
+    for k in range(scene.n_frames):
+        img, joints, vis = scene.frame(k)
+        keypoints.append(np.asarray(joints, np.float64))
+        visible.append(np.asarray(vis))
+        h, w, c = img.shape
+        blocks = blocks + img.reshape(h // 8, 8, w // 8, 8, c).astype(np.float64).mean((1, 3))
+    return np.stack(keypoints), np.stack(visible), blocks / scene.n_frames
 
 
 @pytest.fixture(scope="module")
@@ -117,15 +124,15 @@ def test_default_output_unchanged(sets, tmp_path):
         assert "room" not in ann and "room_bias" not in ann["config"]
     assert (out_d / "manifest.json").read_bytes() == (tmp_path / "manifest.json").read_bytes()  # relative paths
     # And the frames are those drawn before the option existed (BEFORE, above).
-    for task in plan_dataset(tmp_path, 2, SEED, TINY):
-        scene = RecordingScene(task.seed, TINY, task.seizure_type, task.duration_s, subject_seed=task.subject_seed)
-        h = hashlib.sha256()
-        for k in range(scene.n_frames):
-            img, J, vis = scene.frame(k)
-            h.update(img.tobytes())
-            h.update(J.astype(np.float64).tobytes())
-            h.update(vis.tobytes())
-        assert h.hexdigest() == BEFORE[task.recording_id], task.recording_id
+    with np.load(BEFORE) as before:
+        for task in plan_dataset(tmp_path, 2, SEED, TINY):
+            scene = RecordingScene(task.seed, TINY, task.seizure_type, task.duration_s, subject_seed=task.subject_seed)
+            keypoints, visible, blocks = _frame_fingerprint(scene)
+            rid = task.recording_id
+            np.testing.assert_allclose(keypoints, before[f"{rid}_J"], rtol=0, atol=1e-6, err_msg=rid)
+            assert visible.shape == before[f"{rid}_vis"].shape, rid
+            assert (visible != before[f"{rid}_vis"]).mean() <= 1e-3, rid  # a joint exactly at an occluder's edge
+            np.testing.assert_allclose(blocks, before[f"{rid}_blocks"], rtol=0, atol=0.05, err_msg=rid)
 
 
 def test_oblique_rooms_differ_too():
