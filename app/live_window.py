@@ -83,6 +83,7 @@ class LiveWindow(QMainWindow):
         self.result = None
         self.frames_shown = 0
         self._pose: Optional[tuple[float, np.ndarray, np.ndarray]] = None
+        self._frame_s: Optional[float] = None  # night time of the frame shown
         self._waiting: dict[int, AlarmRow] = {}
         self._last_sound = -math.inf
         self._thread: Optional[threading.Thread] = None
@@ -169,14 +170,23 @@ class LiveWindow(QMainWindow):
     def _on_frame(self, night_s: float, rgb) -> None:
         self.video.setFrame(rgb)
         self.frames_shown += 1
-        pose = self._pose
-        if pose is not None and night_s - pose[0] <= 2.0:
-            self.video.setPose(pose[1], pose[2])
-        else:
-            self.video.setPose(np.zeros((14, 2), np.float32), np.zeros(14, np.float32))
+        self._frame_s = night_s
+        self._draw_pose()
 
     def _on_pose(self, night_s: float, xy, conf) -> None:
         self._pose = (night_s, xy, conf)
+        # Pose can arrive after its frame (it runs behind the decoder): draw it on the frame shown
+        # now, or the last frames of a stream that has stopped would never get their skeleton.
+        self._draw_pose()
+
+    def _draw_pose(self) -> None:
+        """The latest pose on the frame shown, unless it is over 2 s from that frame (a stale
+        skeleton on a live picture would mislead)."""
+        pose, frame_s = self._pose, self._frame_s
+        if pose is not None and frame_s is not None and abs(frame_s - pose[0]) <= 2.0:
+            self.video.setPose(pose[1], pose[2])
+        else:
+            self.video.setPose(np.zeros((14, 2), np.float32), np.zeros(14, np.float32))
 
     def _on_window(self, start_s: float, end_s: float, prob: float, lag_s: float, reason) -> None:
         self.trace.addWindow(start_s, end_s, prob, reason)
