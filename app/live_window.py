@@ -186,7 +186,7 @@ class LiveWindow(QMainWindow):
         if pose is not None and frame_s is not None and abs(frame_s - pose[0]) <= 2.0:
             self.video.setPose(pose[1], pose[2])
         else:
-            self.video.setPose(np.zeros((14, 2), np.float32), np.zeros(14, np.float32))
+            self.video.clearPose()
 
     def _on_window(self, start_s: float, end_s: float, prob: float, lag_s: float, reason) -> None:
         self.trace.addWindow(start_s, end_s, prob, reason)

@@ -151,6 +151,11 @@ def test_video_view_overlay_positions_colours_and_missing(qtbot):
     assert not any(i.isVisible() for i in sk.joint_items + sk.missing_items + sk.edge_items)
     view.setSkeletonVisible(True)
     assert sk.joint_items[0].isVisible()
+    # No pose for the frame shown: nothing drawn as detected, and the next pose draws again.
+    view.clearPose()
+    assert not sk.present().any() and not any(i.isVisible() for i in sk.joint_items)
+    view.setPose(xy, conf, att)
+    assert sk.present().sum() == NUM_JOINTS - 2 and sk.joint_items[0].isVisible()  # all but 7 and 13
 
 
 def test_video_view_clip_outline_zoom_and_joint_click(qtbot):

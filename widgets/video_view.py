@@ -285,6 +285,14 @@ class VideoView(QGraphicsView):
 
     def setPose(self, xy, conf, attention=None) -> None:
         self.skeleton.setPose(xy, conf, attention)
+        self._pose_changed()
+
+    def clearPose(self) -> None:
+        """No skeleton on the picture (no pose for the frame shown)."""
+        self.skeleton.clear()
+        self._pose_changed()
+
+    def _pose_changed(self) -> None:
         self.clip_outline.updatePose(self.skeleton.xy, self.skeleton.present())
         self.viewport().update()
 
